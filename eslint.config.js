@@ -1,0 +1,66 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** I/O modules that the pure layers (core, projections, engine) must not import. */
+// node:net stays allowed: core uses its pure isIP() to validate addresses.
+const ioModules = [
+  'node:fs',
+  'fs',
+  'node:dgram',
+  'dgram',
+  'node:http',
+  'http',
+  'better-sqlite3',
+  '@matrixai/quic',
+  'node:child_process',
+  'child_process',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'devnet/**', 'tesd-data/**', 'ops/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**', 'src/projections/**', 'src/dht/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioModules.map((name) => ({
+            name,
+            message: 'pure layer: no I/O (DEVELOPERS.md, Layout)',
+          })),
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'inject a Clock' },
+        { object: 'Math', property: 'random', message: 'inject a Random' },
+      ],
+    },
+  },
+  {
+    files: ['test/**', 'bench/**'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

@@ -1,0 +1,136 @@
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import {
+  ErrorCode,
+  PROTOCOL_VERSION,
+  REQUEST_OPS,
+  wireMessageSchema,
+  type WireMessage,
+} from './messages.js';
+
+/** SPEC §3.2: `[u32 big-endian length N][N bytes of MessagePack]`, N <= 64 KiB. */
+export const MAX_FRAME_BYTES = 65_536; // protocol limit, SPEC §3.2
+export const LENGTH_PREFIX_BYTES = 4;
+/** Deeper than any valid message (a pointer's fragment is at depth 5); stops nesting bombs. */
+export const MAX_NESTING_DEPTH = 8;
+
+// The library's defaults are 4 GiB; nothing valid comes near these within a 64 KiB frame.
+const decoder = new Decoder({
+  maxStrLength: 1_024,
+  maxBinLength: 1_024,
+  maxArrayLength: 1_024,
+  maxMapLength: 32,
+  maxExtLength: 0,
+});
+const encoder = new Encoder({ ignoreUndefined: true });
+
+/** A frame that could not be decoded: an operating error, answered with `code` and dropped. */
+export interface DecodeError {
+  readonly kind: 'decode_error';
+  readonly code: ErrorCode;
+  readonly reason: string;
+  /** The request id, when it could be read, so the error answer can carry it. */
+  readonly rid?: number;
+}
+
+export function isDecodeError(value: unknown): value is DecodeError {
+  return (value as DecodeError | null)?.kind === 'decode_error';
+}
+
+function decodeError(code: ErrorCode, reason: string, rid?: number): DecodeError {
+  return rid === undefined
+    ? { kind: 'decode_error', code, reason }
+    : { kind: 'decode_error', code, reason, rid };
+}
+
+/** Encodes a message as one frame, length prefix included. Throws if it exceeds the limit. */
+export function encodeFrame(message: WireMessage): Uint8Array {
+  const body = encoder.encode(message);
+  if (body.length > MAX_FRAME_BYTES) {
+    throw new RangeError(`frame of ${body.length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  }
+  const frame = new Uint8Array(LENGTH_PREFIX_BYTES + body.length);
+  new DataView(frame.buffer).setUint32(0, body.length);
+  frame.set(body, LENGTH_PREFIX_BYTES);
+  return frame;
+}
+
+/** Size of the MessagePack body a message would have, for fitting pointers into a frame. */
+export function encodedSize(value: unknown): number {
+  return encoder.encode(value).length;
+}
+
+/** Reads the declared body length of a frame header; checked before anything is allocated. */
+export function readFrameLength(header: Uint8Array): number | DecodeError {
+  const length = new DataView(header.buffer, header.byteOffset, 4).getUint32(0);
+  if (length > MAX_FRAME_BYTES) {
+    return decodeError(ErrorCode.TOO_LARGE, `frame length ${length} exceeds ${MAX_FRAME_BYTES}`);
+  }
+  return length;
+}
+
+/** Decodes exactly one whole frame (prefix included): truncation and trailing bytes are errors. */
+export function decodeFrame(frame: Uint8Array): WireMessage | DecodeError {
+  if (frame.length < LENGTH_PREFIX_BYTES)
+    return decodeError(ErrorCode.INVALID_MESSAGE, 'truncated length prefix');
+  const length = readFrameLength(frame);
+  if (typeof length !== 'number') return length;
+  const actual = frame.length - LENGTH_PREFIX_BYTES;
+  if (actual < length)
+    return decodeError(ErrorCode.INVALID_MESSAGE, `truncated frame: ${actual} of ${length} bytes`);
+  if (actual > length)
+    return decodeError(ErrorCode.INVALID_MESSAGE, `${actual - length} trailing bytes after frame`);
+  return decodeBody(frame.subarray(LENGTH_PREFIX_BYTES));
+}
+
+export function decodeBody(body: Uint8Array): WireMessage | DecodeError {
+  let value: unknown;
+  try {
+    value = decoder.decode(body);
+  } catch (error) {
+    return decodeError(
+      ErrorCode.INVALID_MESSAGE,
+      `invalid MessagePack: ${(error as Error).message}`,
+    );
+  }
+  if (nestingDepth(value, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    return decodeError(ErrorCode.INVALID_MESSAGE, `nesting deeper than ${MAX_NESTING_DEPTH}`);
+  }
+  return validate(value);
+}
+
+function validate(value: unknown): WireMessage | DecodeError {
+  const parsed = wireMessageSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const raw = value as { v?: unknown; rid?: unknown; body?: { req?: { op?: unknown } } } | null;
+  const rid =
+    typeof raw?.rid === 'number' && Number.isInteger(raw.rid) && raw.rid >= 0 ? raw.rid : undefined;
+  if (raw?.v !== undefined && raw.v !== PROTOCOL_VERSION) {
+    return decodeError(ErrorCode.UNSUPPORTED, `unsupported version ${String(raw.v)}`, rid);
+  }
+  const op = raw?.body?.req?.op;
+  if (typeof op === 'string' && !(REQUEST_OPS as readonly string[]).includes(op)) {
+    return decodeError(ErrorCode.UNSUPPORTED, `unsupported op ${op.slice(0, 32)}`, rid);
+  }
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.join('.') ?? '';
+  return decodeError(
+    ErrorCode.INVALID_MESSAGE,
+    `invalid message at ${where || 'root'}: ${issue?.message ?? 'schema'}`,
+    rid,
+  );
+}
+
+/** Depth of arrays and maps, walked iteratively and cut off past `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object' || item instanceof Uint8Array) continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(item)) stack.push([child, level]);
+  }
+  return deepest;
+}

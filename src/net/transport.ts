@@ -1,0 +1,45 @@
+/**
+ * The Transport port: how the engine exchanges frames with peers. Two adapters: QUIC
+ * (`quic-transport.ts`) and the in-memory SimNetwork. Frames are whole SPEC §3.2 frames,
+ * length prefix included; an RPC is one request frame answered by one response frame.
+ */
+
+/** Who is at the other end of a connection, as the transport observed it. */
+export interface RemotePeer {
+  /** The remote address as observed (canonical `host:port`), not as the peer claims it. */
+  readonly addr: string;
+  /** The Ed25519 pk of the peer's TLS certificate: the connection is bound to it (SPEC §3.1). */
+  readonly certPk: Uint8Array;
+}
+
+export type TransportFailure = 'unreachable' | 'timeout' | 'closed' | 'overloaded' | 'protocol';
+
+export type SendOutcome =
+  | { readonly ok: true; readonly frame: Uint8Array; readonly remote: RemotePeer }
+  | { readonly ok: false; readonly failure: TransportFailure; readonly message: string };
+
+/**
+ * Answers one request. Call `reply` once with the response frame, or with null to close the
+ * stream without an answer (after a framing error that leaves nothing to say).
+ */
+export type RequestHandler = (
+  frame: Uint8Array,
+  remote: RemotePeer,
+  reply: (frame: Uint8Array | null) => void,
+) => void;
+
+export interface Transport {
+  /** The address this node listens on and sends from (one socket, SPEC §3.1). */
+  readonly localAddr: string;
+  listen(handler: RequestHandler): void;
+  /** Sends one request frame to `addr`; `done` is called exactly once. */
+  request(
+    addr: string,
+    frame: Uint8Array,
+    timeoutMs: number,
+    done: (outcome: SendOutcome) => void,
+  ): void;
+  /** Drops the pooled connection to `addr` (e.g. it answered with the wrong identity). */
+  disconnect(addr: string): void;
+  close(): Promise<void>;
+}
