@@ -43,7 +43,7 @@ export class MemoryEventStore implements EventStore {
       this.options.hashChain === false
         ? this.hash
         : chainHash(this.hash, { ...event, seq, data: JSON.stringify(event.data) });
-    const stored = { ...event, seq, hash } as StoredEvent;
+    const stored: StoredEvent = { ...event, seq, hash };
     this.seq = seq;
     this.hash = hash;
     this.events.push(stored);

@@ -105,7 +105,11 @@ function validate(value: unknown): WireMessage | DecodeError {
   const rid =
     typeof raw?.rid === 'number' && Number.isInteger(raw.rid) && raw.rid >= 0 ? raw.rid : undefined;
   if (raw?.v !== undefined && raw.v !== PROTOCOL_VERSION) {
-    return decodeError(ErrorCode.UNSUPPORTED, `unsupported version ${String(raw.v)}`, rid);
+    return decodeError(
+      ErrorCode.UNSUPPORTED,
+      `unsupported version ${JSON.stringify(raw.v)?.slice(0, 32) ?? '?'}`,
+      rid,
+    );
   }
   const op = raw?.body?.req?.op;
   if (typeof op === 'string' && !(REQUEST_OPS as readonly string[]).includes(op)) {
