@@ -1,3 +1,5 @@
+import type { DecodeError } from './frame-codec.js';
+
 /**
  * The Transport port: how the engine exchanges frames with peers. Two adapters: QUIC
  * (`quic-transport.ts`) and the in-memory SimNetwork. Frames are whole SPEC §3.2 frames,
@@ -19,11 +21,14 @@ export type SendOutcome =
   | { readonly ok: false; readonly failure: TransportFailure; readonly message: string };
 
 /**
- * Answers one request. Call `reply` once with the response frame, or with null to close the
- * stream without an answer (after a framing error that leaves nothing to say).
+ * Answers one request. `input` is a whole frame, or the DecodeError the transport's framing
+ * hit (length over the limit, a stream that stalled or ended mid-frame), so that the engine
+ * can answer it with an `err` carrying its own `from`. Call `reply` once with the response
+ * frame, or with null to send nothing. After a DecodeError the transport closes the stream
+ * once the reply is written.
  */
 export type RequestHandler = (
-  frame: Uint8Array,
+  input: Uint8Array | DecodeError,
   remote: RemotePeer,
   reply: (frame: Uint8Array | null) => void,
 ) => void;
