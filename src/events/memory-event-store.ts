@@ -66,7 +66,11 @@ export class MemoryEventStore implements EventStore {
 
   *read(query: EventQuery = {}): Iterable<StoredEvent> {
     let count = 0;
-    for (const event of this.events) {
+    // seqs are contiguous, so the first event after `afterSeq` is found by arithmetic.
+    const first = this.events[0]?.seq ?? 1;
+    const start = Math.max(0, (query.afterSeq ?? 0) - first + 1);
+    for (let i = start; i < this.events.length; i++) {
+      const event = this.events[i]!;
       if (query.limit !== undefined && count >= query.limit) return;
       if (query.afterSeq !== undefined && event.seq <= query.afterSeq) continue;
       if (query.untilSeq !== undefined && event.seq > query.untilSeq) return;

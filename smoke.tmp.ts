@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from './src/events/sqlite-event-store.js';
+import { eventMix } from './test/events/event-mix.js';
+import { chainHash } from './src/events/hash-chain.js';
+const dir = mkdtempSync(join(tmpdir(), 'smoke-'));
+const store = SqliteEventStore.open(dir);
+const mix = eventMix(Math.random);
+const N = 200_000;
+const evs = Array.from({length: N}, (_, i) => mix.next(1_700_000_000_000 + i));
+let t = performance.now();
+for (const e of evs) JSON.stringify(e.data);
+console.log('json', (performance.now()-t).toFixed(0));
+t = performance.now();
+let h = '0'.repeat(64);
+for (let i=0;i<N;i++) { const e=evs[i]!; h = chainHash(h, {...e, seq: i+1, data: JSON.stringify(e.data)}); }
+console.log('hash+json', (performance.now()-t).toFixed(0));
+t = performance.now();
+for (const e of evs) store.append(e);
+store.flush();
+const ms = performance.now()-t;
+console.log('append eps', Math.round(N/ms*1000));
+store.close();
+rmSync(dir, {recursive: true});

@@ -1,0 +1,139 @@
+import { randomIdInBucket } from '../core/distance.js';
+import type { PeerInfo } from '../core/node-info.js';
+import type { DhtNode } from './dht-node.js';
+import { lookup } from './iterative-lookup.js';
+import { sendRpc } from './rpc-client.js';
+
+/** A bootstrap address, `host:port` or `ID@host:port` (the ID is then checked on answer). */
+export interface Seed {
+  readonly addr: string;
+  readonly idHex?: string;
+}
+
+export interface BootstrapResult {
+  readonly peers: number;
+  readonly restored: number;
+  readonly answered: number;
+  readonly tableSize: number;
+}
+
+/** Refresh lookups run this many at a time after the own-ID lookup. */
+const REFRESH_PARALLELISM = 3;
+
+/**
+ * SPEC §4.3 bootstrap: contact the seeds, look up our own ID, then refresh every bucket from
+ * the farthest down to one past the deepest non-empty one, so the table covers the key space.
+ */
+export function bootstrap(
+  node: DhtNode,
+  seeds: readonly Seed[],
+  done: (result: BootstrapResult) => void,
+): void {
+  pingAll(
+    node,
+    seeds.map((s) =>
+      s.idHex === undefined
+        ? { identity: null, addr: s.addr }
+        : { identity: null, addr: s.addr, expectedIdHex: s.idHex },
+    ),
+    (answered) => {
+      lookup(node, { target: node.identity.id, kind: 'bootstrap', seeds: answered }, () => {
+        refreshBuckets(node, bucketsToRefresh(node), () => {
+          const result = {
+            peers: seeds.length,
+            restored: 0,
+            answered: answered.length,
+            tableSize: node.state.routing.byId.size,
+          };
+          node.record('bootstrap_finished', {
+            peers: result.peers,
+            restored: 0,
+            answered: result.answered,
+          });
+          done(result);
+        });
+      });
+    },
+  );
+}
+
+/**
+ * Restart without bootstrapping (SPEC §5): ping the peers restored from the log; bootstrap
+ * from the seeds only when too few of them answer.
+ */
+export function rejoin(
+  node: DhtNode,
+  seeds: readonly Seed[],
+  done: (result: BootstrapResult) => void,
+): void {
+  const restored = [...node.state.routing.byId.values()].map((e) => e.peer);
+  pingAll(node, restored, (answered) => {
+    const enough =
+      answered.length > 0 &&
+      answered.length >= Math.min(node.config.minRestoredPeers, restored.length);
+    if (!enough && seeds.length > 0) {
+      bootstrap(node, seeds, (result) => done({ ...result, restored: restored.length }));
+      return;
+    }
+    const result = {
+      peers: seeds.length,
+      restored: restored.length,
+      answered: answered.length,
+      tableSize: node.state.routing.byId.size,
+    };
+    node.record('bootstrap_finished', {
+      peers: result.peers,
+      restored: result.restored,
+      answered: result.answered,
+    });
+    done(result);
+  });
+}
+
+type PingTarget = PeerInfo | { identity: null; addr: string; expectedIdHex?: string };
+
+function pingAll(
+  node: DhtNode,
+  targets: readonly PingTarget[],
+  done: (answered: PeerInfo[]) => void,
+): void {
+  const answered: PeerInfo[] = [];
+  let waiting = targets.length;
+  if (waiting === 0) {
+    done(answered);
+    return;
+  }
+  for (const target of targets) {
+    sendRpc(node, target, { op: 'ping' }, null, (result) => {
+      if (result.ok) answered.push(result.peer);
+      if (--waiting === 0) done(answered);
+    });
+  }
+}
+
+function bucketsToRefresh(node: DhtNode): number[] {
+  const { buckets } = node.state.routing;
+  const deepest = buckets.findIndex((b) => b !== undefined && b.entries.length > 0);
+  if (deepest < 0) return [];
+  const out: number[] = [];
+  for (let i = buckets.length - 1; i >= Math.max(0, deepest - 1); i--) out.push(i);
+  return out;
+}
+
+/** Runs refresh lookups for `indexes`, a few at a time. */
+export function refreshBuckets(node: DhtNode, indexes: readonly number[], done: () => void): void {
+  let next = 0;
+  let running = 0;
+  const launch = (): void => {
+    while (running < REFRESH_PARALLELISM && next < indexes.length) {
+      const target = randomIdInBucket(node.identity.id, indexes[next++]!, node.random.bytes(20));
+      running++;
+      lookup(node, { target, kind: 'refresh' }, () => {
+        running--;
+        launch();
+      });
+    }
+    if (running === 0 && next >= indexes.length) done();
+  };
+  launch();
+}

@@ -1,0 +1,229 @@
+import type { Clock, Timers } from '../core/clock.js';
+import type { SigningKey } from '../core/ed25519.js';
+import { IdentityCache, type NodeIdentity } from '../core/identity.js';
+import type { PeerInfo } from '../core/node-info.js';
+import type { Random } from '../core/random.js';
+import { JournalUnavailableError, type EventStore } from '../events/event-store.js';
+import type { EventDataMap, EventType, StoredEvent } from '../events/event-types.js';
+import type { WireNodeInfo } from '../net/messages.js';
+import type { Transport } from '../net/transport.js';
+import { emptyNodeState, evolveNode, type NodeState } from '../projections/node-state.js';
+import { sharedInterner } from '../projections/peer-identity.js';
+import type { DhtConfig } from './config.js';
+import { RejectionCounter } from './rejection-counter.js';
+import { bootstrap, rejoin, type BootstrapResult, type Seed } from './bootstrap.js';
+import { find, type FindResult } from './find.js';
+import { lookup, type LookupRequest, type LookupResult } from './iterative-lookup.js';
+import { startMaintenance, sweepExpired } from './maintenance.js';
+import { publish, type PublishRequest, type PublishResult } from './publish.js';
+import { handleIncoming } from './request-handler.js';
+import { peerToWire } from './wire-peers.js';
+import { toHex } from '../core/bytes.js';
+
+/** Columns of an event besides type and data: who and what it is about. */
+export interface EventRefs {
+  peer?: string | null;
+  key?: string | null;
+  lookup?: number | null;
+}
+
+export interface DhtNodeOptions {
+  readonly key: SigningKey;
+  readonly identity: NodeIdentity;
+  readonly transport: Transport;
+  readonly timers: Timers;
+  readonly random: Random;
+  readonly store: EventStore;
+  readonly config: DhtConfig;
+  /** State restored from the log; a fresh node starts empty. */
+  readonly state?: NodeState;
+  /** Shared across simulated nodes: verified identities are pure facts. */
+  readonly identities?: IdentityCache;
+  /** Told when the journal pauses or resumes, and other things an operator should see. */
+  readonly warn?: (message: string) => void;
+}
+
+/**
+ * The engine's hub: holds the state folded from the log and records events. Decisions live in
+ * the modules beside it (handlers/, routing-decisions, iterative-lookup, ...); they read
+ * `state` and call `record`, which appends to the log and then applies the event
+ * (decide, record, apply: SPEC §5).
+ */
+export class DhtNode {
+  readonly key: SigningKey;
+  readonly identity: NodeIdentity;
+  readonly transport: Transport;
+  readonly timers: Timers;
+  readonly random: Random;
+  readonly store: EventStore;
+  readonly config: DhtConfig;
+  readonly identities: IdentityCache;
+  readonly state: NodeState;
+  readonly self: PeerInfo;
+  readonly selfWire: WireNodeInfo;
+  readonly rejections: RejectionCounter;
+  readonly warn: (message: string) => void;
+  /** Last successful exchange with anyone: tells our own outage from peers' failures. */
+  lastSuccessAtMs: number;
+  /** Head pings in flight, so a burst of newcomers pings a full bucket's head once. */
+  readonly pingingHeads = new Set<string>();
+  /** Expiry waits until the clock has passed the log's last event (a board without a clock). */
+  clockTrustedFromMs = 0;
+  private nextRid: number;
+  private journalError: string | null = null;
+  private readonly maintenance: Array<{ cancel(): void }> = [];
+
+  constructor(options: DhtNodeOptions) {
+    this.key = options.key;
+    this.identity = options.identity;
+    this.transport = options.transport;
+    this.timers = options.timers;
+    this.random = options.random;
+    this.store = options.store;
+    this.config = options.config;
+    this.identities = options.identities ?? new IdentityCache();
+    this.identities.remember(options.identity);
+    sharedInterner.share(options.identity);
+    this.state = options.state ?? emptyNodeState(options.identity.id, options.identity.idHex);
+    this.self = {
+      identity: options.identity,
+      addr: options.transport.localAddr,
+      caps: options.config.caps,
+    };
+    this.selfWire = peerToWire(this.self);
+    this.rejections = new RejectionCounter(options.config.rejectionWindowMs);
+    this.warn = options.warn ?? (() => undefined);
+    this.lastSuccessAtMs = options.timers.now();
+    this.nextRid = options.random.u32();
+  }
+
+  /**
+   * Starts serving: records node_started, expires pointers whose time passed while the node
+   * was down, then answers requests. The state must already be restored from the log.
+   */
+  start(options: { maintenance?: boolean } = {}): void {
+    const now = this.timers.now();
+    if (now < this.state.lastEventAtMs) {
+      this.clockTrustedFromMs = this.state.lastEventAtMs;
+      this.warn(
+        `the clock (${new Date(now).toISOString()}) is behind the last recorded event ` +
+          `(${new Date(this.state.lastEventAtMs).toISOString()}): nothing expires until it passes it`,
+      );
+    }
+    const { identity } = this;
+    this.record('node_started', {
+      id: identity.idHex,
+      pk: toHex(identity.pk),
+      nonce: identity.nonce,
+      addr: this.self.addr,
+      version: this.config.version,
+      difficulty: this.config.difficulty,
+    });
+    sweepExpired(this);
+    this.transport.listen((input, remote, reply) => handleIncoming(this, input, remote, reply));
+    if (options.maintenance !== false) startMaintenance(this);
+  }
+
+  stop(reason: string): void {
+    this.cancelMaintenance();
+    this.record('node_stopped', { reason });
+    this.store.flush();
+  }
+
+  lookup(request: LookupRequest, done: (result: LookupResult) => void): void {
+    lookup(this, request, done);
+  }
+
+  bootstrap(seeds: readonly Seed[], done: (result: BootstrapResult) => void): void {
+    bootstrap(this, seeds, done);
+  }
+
+  /** After a restart: ping restored peers, bootstrap from `seeds` only if too few answer. */
+  rejoin(seeds: readonly Seed[], done: (result: BootstrapResult) => void): void {
+    rejoin(this, seeds, done);
+  }
+
+  publish(request: PublishRequest, done: (result: PublishResult) => void): void {
+    publish(this, request, done);
+  }
+
+  find(key: Uint8Array, options: { all?: boolean }, done: (result: FindResult) => void): void {
+    find(this, key, options, done);
+  }
+
+  get clock(): Clock {
+    return this.timers;
+  }
+
+  get idHex(): string {
+    return this.identity.idHex;
+  }
+
+  get journalPaused(): boolean {
+    return this.journalError !== null || this.store.status.paused;
+  }
+
+  rid(): number {
+    this.nextRid = (this.nextRid + 1) >>> 0;
+    return this.nextRid;
+  }
+
+  /**
+   * Appends an event, then folds it into the state. Returns null, changing nothing, when the
+   * journal cannot record it (SPEC §5: degraded, never inconsistent).
+   */
+  record<T extends EventType>(
+    type: T,
+    data: EventDataMap[T],
+    refs: EventRefs = {},
+  ): StoredEvent | null {
+    if (this.journalError !== null && !this.store.status.paused) this.resumeJournal();
+    const event = {
+      type,
+      at: this.timers.now(),
+      peer: refs.peer ?? null,
+      key: refs.key ?? null,
+      lookup: refs.lookup ?? null,
+      data,
+    } as StoredEvent;
+    let stored: StoredEvent;
+    try {
+      stored = this.store.append(event);
+    } catch (error) {
+      if (!(error instanceof JournalUnavailableError)) throw error;
+      if (this.journalError === null)
+        this.warn(`${error.message}; serving reads only until it recovers`);
+      this.journalError ??= error.message;
+      return null;
+    }
+    evolveNode(this.state, stored);
+    return stored;
+  }
+
+  private resumeJournal(): void {
+    const error = this.journalError ?? 'unknown';
+    this.journalError = null;
+    this.record('journal_paused', { error });
+    this.record('journal_resumed', { error });
+    this.warn('event journal writable again; resumed');
+  }
+
+  /** Keeps a maintenance timer so stop() can cancel it. */
+  every(intervalMs: number, task: () => void): void {
+    const schedule = (): void => {
+      const handle = this.timers.setTimer(intervalMs, () => {
+        task();
+        schedule();
+      });
+      this.maintenance[slot] = handle;
+    };
+    const slot = this.maintenance.length;
+    this.maintenance.push({ cancel: () => undefined });
+    schedule();
+  }
+
+  cancelMaintenance(): void {
+    for (const handle of this.maintenance) handle.cancel();
+    this.maintenance.length = 0;
+  }
+}

@@ -1,0 +1,30 @@
+import { toHex } from '../../core/bytes.js';
+import type { PeerInfo } from '../../core/node-info.js';
+import { encodedSize, MAX_FRAME_BYTES } from '../../net/frame-codec.js';
+import { MAX_POINTERS_PER_RESPONSE, type Body, type WirePointer } from '../../net/messages.js';
+import { pointersFor } from '../../projections/pointer-store.js';
+import type { DhtNode } from '../dht-node.js';
+import { pointerToWire } from '../wire-peers.js';
+import { closestWire } from './find-node.js';
+
+/** Room left for the envelope (v, rid, from, keys) around the pointers and nodes. */
+const ENVELOPE_RESERVE_BYTES = 512;
+
+/**
+ * The pointers held for `key`, most recent seq first, as many as fit in one frame (`more`
+ * says some were left out), and always the closest nodes known (SPEC §3.3).
+ */
+export function handleFindValue(node: DhtNode, key: Uint8Array, requester: PeerInfo): Body {
+  const nodes = closestWire(node, key, requester);
+  let room = MAX_FRAME_BYTES - ENVELOPE_RESERVE_BYTES - encodedSize(nodes);
+  const pointers: WirePointer[] = [];
+  const stored = pointersFor(node.state.pointers, toHex(key));
+  for (const entry of stored) {
+    if (pointers.length === MAX_POINTERS_PER_RESPONSE) break;
+    const size = encodedSize(entry.pointer);
+    if (size > room) break;
+    room -= size;
+    pointers.push(pointerToWire(entry.pointer));
+  }
+  return { res: { op: 'value', pointers, nodes, more: pointers.length < stored.length } };
+}

@@ -1,0 +1,36 @@
+import type { IdentityCache, IdentityProblem } from '../core/identity.js';
+import type { PeerInfo } from '../core/node-info.js';
+import type { Pointer } from '../core/pointer.js';
+import type { WireNodeInfo, WirePointer } from '../net/messages.js';
+
+/** NodeInfo as it goes on the wire (SPEC §3.3). */
+export function peerToWire(peer: PeerInfo): WireNodeInfo {
+  const { identity } = peer;
+  return {
+    id: identity.id,
+    pk: identity.pk,
+    nonce: identity.nonce,
+    addr: peer.addr,
+    caps: peer.caps,
+  };
+}
+
+/**
+ * A wire NodeInfo as a PeerInfo with a verified, shared identity, or why it is invalid.
+ * `addr` overrides the claimed address: for the sender of a message we use what we observed.
+ */
+export function peerFromWire(
+  wire: WireNodeInfo,
+  identities: IdentityCache,
+  minDifficulty: number,
+  addr: string = wire.addr,
+): PeerInfo | IdentityProblem {
+  const identity = identities.verify(wire.id, wire.pk, wire.nonce, minDifficulty);
+  if (typeof identity === 'string') return identity;
+  return { identity, addr, caps: wire.caps };
+}
+
+/** A pointer as the wire schema types it (mutable arrays; the values are shared, not copied). */
+export function pointerToWire(pointer: Pointer): WirePointer {
+  return { ...pointer, holders: [...pointer.holders], fragments: [...pointer.fragments] };
+}

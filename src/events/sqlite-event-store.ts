@@ -1,0 +1,396 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { TimerHandle } from '../core/clock.js';
+import { invariant, TesdError } from '../core/errors.js';
+import { writeCheckpointFile } from './checkpoint.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import {
+  JournalUnavailableError,
+  type EventQuery,
+  type EventStore,
+  type JournalStatus,
+  type SnapshotRecord,
+} from './event-store.js';
+import type { NewEvent, StoredEvent } from './event-types.js';
+import { chainHash } from './hash-chain.js';
+import { readAnchor } from './log-meta.js';
+import { applyMigrations, checkMigrated } from './migrations.js';
+import { verifyTail } from './verify-log.js';
+
+export const EVENTS_DB_FILE = 'events.db';
+const DEFAULT_BATCH_SIZE = 1_000; // one transaction per 1,000 events: ~10 ms of writing
+const DEFAULT_RETRY_INTERVAL_MS = 1_000; // a full disk is freed by a human: no need to hurry
+const DEFAULT_CACHE_MIB = 32; // keeps the hot leaves of the peer and key indexes in memory
+const DEFAULT_KEEP_SNAPSHOTS = 2; // the latest, and one to fall back to
+const BUSY_TIMEOUT_MS = 50; // a writer never waits long: the event loop would stall
+const READ_PAGE_ROWS = 1_000;
+
+export interface SqliteEventStoreOptions {
+  /** Commit when this many events are pending (group commit). */
+  batchSize?: number;
+  /** Runs the automatic flush soon after the first pending append (default: setImmediate). */
+  schedule?: (flush: () => void) => void;
+  /** Schedules a retry while paused (default: an unref'ed setTimeout). */
+  setRetryTimer?: (retry: () => void, delayMs: number) => TimerHandle;
+  retryIntervalMs?: number;
+  /** Called when the journal pauses (a write failed) and when it resumes. */
+  onStatusChange?: (status: JournalStatus) => void;
+  /** Fault injection: wraps each batch write; a test throws from it to simulate a full disk. */
+  wrapWrite?: (write: () => void) => void;
+  /** Take the data directory lock (default true; false when the caller holds it). */
+  lock?: boolean;
+  /** Check the chain from the latest checkpoint to the tail at open (default true). */
+  verifyOnOpen?: boolean;
+  /** Hex node public key for checkpoint signatures at open (else taken from the log). */
+  pk?: string;
+  cacheMib?: number;
+  keepSnapshots?: number;
+}
+
+interface EventRow {
+  seq: number;
+  at: number;
+  type: string;
+  peer: string | null;
+  key: string | null;
+  lookup: number | null;
+  data: string;
+  hash: string;
+}
+
+function rowToEvent(row: EventRow): StoredEvent {
+  return { ...row, data: JSON.parse(row.data) } as StoredEvent;
+}
+
+function sqliteCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** One clear line for the CLI instead of a stack trace. */
+function openError(path: string, error: unknown): TesdError {
+  if (error instanceof TesdError) return error;
+  const code = sqliteCode(error);
+  const message = (error as Error).message;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return new TesdError('journal_locked', `${path} is locked by another process (${message})`);
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT'))
+    return new TesdError(
+      'journal_corrupt',
+      `${path} is damaged (${message}): run tesd verify, restore a backup or start with --repair`,
+    );
+  return new TesdError('journal_unreadable', `cannot open ${path}: ${message}`);
+}
+
+function configure(db: Database.Database, cacheMib: number): void {
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('journal_mode = WAL');
+  // In WAL mode NORMAL syncs only at checkpoints: a commit survives a crash of the process
+  // (the WAL is in the OS cache), and a power cut can only lose the last commits, never
+  // corrupt the file. FULL would fsync every group commit, which an SD card pays dearly for;
+  // snapshots, the points a loss would be detected against, are committed with FULL.
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`cache_size = ${-cacheMib * 1024}`);
+}
+
+/** The SQLite adapter of the EventStore port: `<dataDir>/events.db`, WAL, group commit. */
+export class SqliteEventStore implements EventStore {
+  private pending: EventRow[] = [];
+  private seq: number;
+  private hash: string;
+  private failure: string | null = null;
+  private flushScheduled = false;
+  private retryTimer: TimerHandle | null = null;
+  private closed = false;
+  private readonly insertBatch: (rows: EventRow[]) => void;
+
+  private constructor(
+    readonly dataDir: string,
+    /** The connection; retention, backup and verify in this folder use it. */
+    readonly db: Database.Database,
+    private readonly lock: DataDirLock | null,
+    private readonly options: SqliteEventStoreOptions,
+    /** Opened by openReadOnly: appends and snapshots are refused. */
+    readonly readOnly: boolean,
+  ) {
+    const tail = this.committedTail();
+    this.seq = tail.seq;
+    this.hash = tail.hash;
+    const insert = db.prepare(
+      'INSERT INTO events (seq, at, type, peer, key, lookup, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertBatch = db.transaction((rows: EventRow[]) => {
+      for (const r of rows) insert.run(r.seq, r.at, r.type, r.peer, r.key, r.lookup, r.data, r.hash);
+    });
+  }
+
+  /** Opens (creating if needed) `<dataDir>/events.db` for writing, migrated and verified. */
+  static open(dataDir: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    const path = join(dataDir, EVENTS_DB_FILE);
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (error) {
+      throw new TesdError('data_dir_unwritable', `cannot create ${dataDir}: ${String(error)}`);
+    }
+    const lock = options.lock === false ? null : acquireDataDirLock(dataDir);
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(path);
+      configure(db, options.cacheMib ?? DEFAULT_CACHE_MIB);
+      applyMigrations(db);
+      if (options.verifyOnOpen !== false) {
+        const report = verifyTail(db, { dataDir, ...(options.pk ? { pk: options.pk } : {}) });
+        if (!report.ok)
+          throw new TesdError(
+            'journal_corrupt',
+            `event log in ${dataDir} is broken at seq ${report.firstBadSeq}: ` +
+              `${report.problems[0]}; see tesd verify, or start with --repair`,
+          );
+      }
+      return new SqliteEventStore(dataDir, db, lock, options, false);
+    } catch (error) {
+      db?.close();
+      lock?.release();
+      throw openError(path, error);
+    }
+  }
+
+  /**
+   * For inspection commands: opened with SQLite's read-only flag, so it never writes, and it
+   * works whether or not the node runs (lastSeq follows the writer's commits).
+   */
+  static openReadOnly(dataDir: string): SqliteEventStore {
+    const path = join(dataDir, EVENTS_DB_FILE);
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true });
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      checkMigrated(db);
+      return new SqliteEventStore(dataDir, db, null, {}, true);
+    } catch (error) {
+      db?.close();
+      throw openError(path, error);
+    }
+  }
+
+  private committedTail(): { seq: number; hash: string } {
+    const last = this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
+      | { seq: number; hash: string }
+      | undefined;
+    return last ?? readAnchor(this.db);
+  }
+
+  get lastSeq(): number {
+    return this.readOnly ? this.committedTail().seq : this.seq;
+  }
+
+  get lastHash(): string {
+    return this.readOnly ? this.committedTail().hash : this.hash;
+  }
+
+  private refuseIfReadOnly(what: string): void {
+    if (this.readOnly)
+      throw new TesdError('journal_read_only', `${what}: events.db was opened read-only`);
+  }
+
+  get status(): JournalStatus {
+    return { paused: this.failure !== null, error: this.failure };
+  }
+
+  /** Events appended but not yet committed. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  append(event: NewEvent): StoredEvent {
+    this.refuseIfReadOnly('append');
+    if (this.failure !== null) throw new JournalUnavailableError(this.failure);
+    invariant(!this.closed, 'append after close');
+    const seq = this.seq + 1;
+    const data = JSON.stringify(event.data);
+    const row: EventRow = {
+      seq,
+      at: event.at,
+      type: event.type,
+      peer: event.peer,
+      key: event.key,
+      lookup: event.lookup,
+      data,
+      hash: '',
+    };
+    row.hash = chainHash(this.hash, row);
+    this.pending.push(row);
+    this.seq = seq;
+    this.hash = row.hash;
+    if (this.pending.length >= (this.options.batchSize ?? DEFAULT_BATCH_SIZE)) this.tryFlush();
+    else this.scheduleFlush();
+    return { ...event, seq, hash: row.hash };
+  }
+
+  /** Commits the pending batch; throws JournalUnavailableError (and pauses) if it cannot. */
+  flush(): void {
+    if (!this.tryFlush()) throw new JournalUnavailableError(this.failure ?? 'write failed');
+  }
+
+  /** Returns false, paused with the pending batch kept, when the write fails. */
+  private tryFlush(): boolean {
+    if (this.pending.length === 0 || this.closed) return true;
+    try {
+      const write = (): void => this.insertBatch(this.pending);
+      if (this.options.wrapWrite) this.options.wrapWrite(write);
+      else write();
+    } catch (error) {
+      this.pause(error);
+      return false;
+    }
+    this.pending = [];
+    if (this.failure !== null) this.resume();
+    return true;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    const run = (): void => {
+      this.flushScheduled = false;
+      if (this.failure === null) this.tryFlush();
+    };
+    if (this.options.schedule) this.options.schedule(run);
+    else setImmediate(run).unref();
+  }
+
+  private pause(error: unknown): void {
+    const code = sqliteCode(error);
+    const message = `${code ? code + ': ' : ''}${(error as Error).message ?? String(error)}`;
+    const wasPaused = this.failure !== null;
+    this.failure = message;
+    if (!wasPaused) this.options.onStatusChange?.(this.status);
+    this.armRetry();
+  }
+
+  private resume(): void {
+    this.failure = null;
+    this.retryTimer?.cancel();
+    this.retryTimer = null;
+    this.options.onStatusChange?.(this.status);
+  }
+
+  private armRetry(): void {
+    if (this.retryTimer !== null || this.closed) return;
+    const retry = (): void => {
+      this.retryTimer = null;
+      if (!this.tryFlush()) this.armRetry();
+    };
+    const delayMs = this.options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
+    if (this.options.setRetryTimer) {
+      this.retryTimer = this.options.setRetryTimer(retry, delayMs);
+    } else {
+      const timer = setTimeout(retry, delayMs).unref();
+      this.retryTimer = { cancel: () => clearTimeout(timer) };
+    }
+  }
+
+  /**
+   * Events in seq order. Reads in pages (no statement stays open between yields, so the caller
+   * may append while iterating). While paused, the uncommitted tail is served from memory.
+   */
+  *read(query: EventQuery = {}): Iterable<StoredEvent> {
+    if (this.failure === null) this.tryFlush();
+    const where: string[] = ['seq > ?'];
+    const params: Array<string | number> = [];
+    if (query.untilSeq !== undefined) where.push('seq <= ?'), params.push(query.untilSeq);
+    if (query.type !== undefined) where.push('type = ?'), params.push(query.type);
+    if (query.peer !== undefined) where.push('peer = ?'), params.push(query.peer);
+    if (query.key !== undefined) where.push('key = ?'), params.push(query.key);
+    if (query.lookup !== undefined) where.push('lookup = ?'), params.push(query.lookup);
+    const statement = this.db.prepare(
+      `SELECT seq, at, type, peer, key, lookup, data, hash FROM events
+       WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+    );
+    let remaining = query.limit ?? Infinity;
+    let after = query.afterSeq ?? -1;
+    while (remaining > 0) {
+      const rows = statement.all(after, ...params, Math.min(remaining, READ_PAGE_ROWS)) as EventRow[];
+      for (const row of rows) yield rowToEvent(row);
+      remaining -= rows.length;
+      if (rows.length < READ_PAGE_ROWS) break;
+      after = rows[rows.length - 1]!.seq;
+    }
+    for (const row of this.pending) {
+      if (remaining <= 0) return;
+      if (row.seq <= (query.afterSeq ?? -1) || row.seq <= after) continue;
+      if (query.untilSeq !== undefined && row.seq > query.untilSeq) return;
+      if (query.type !== undefined && row.type !== query.type) continue;
+      if (query.peer !== undefined && row.peer !== query.peer) continue;
+      if (query.key !== undefined && row.key !== query.key) continue;
+      if (query.lookup !== undefined && row.lookup !== query.lookup) continue;
+      remaining--;
+      yield rowToEvent(row);
+    }
+  }
+
+  latestSnapshot(): SnapshotRecord | null {
+    const row = this.db
+      .prepare(
+        'SELECT seq, hash, at, version, state, signature FROM snapshots ORDER BY seq DESC LIMIT 1',
+      )
+      .get() as SnapshotRecord | undefined;
+    return row ?? null;
+  }
+
+  /**
+   * Stores a snapshot after the events it covers are committed, fsynced (the one FULL commit:
+   * it is the point a later loss is detected against), then mirrored to events.checkpoint.
+   */
+  saveSnapshot(snapshot: SnapshotRecord): void {
+    this.refuseIfReadOnly('saveSnapshot');
+    this.flush();
+    const row = this.db.prepare('SELECT hash FROM events WHERE seq = ?').get(snapshot.seq) as
+      | { hash: string }
+      | undefined;
+    invariant(
+      row?.hash === snapshot.hash,
+      `snapshot at seq ${snapshot.seq} does not match the log (hash ${row?.hash ?? 'missing'})`,
+    );
+    const keep = this.options.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS;
+    try {
+      this.db.pragma('synchronous = FULL');
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO snapshots (seq, hash, at, version, state, signature)
+             VALUES (@seq, @hash, @at, @version, @state, @signature)`,
+          )
+          .run(snapshot);
+        this.db
+          .prepare(
+            'DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)',
+          )
+          .run(keep);
+      })();
+    } catch (error) {
+      throw new JournalUnavailableError(`snapshot not saved: ${(error as Error).message}`);
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+    const { seq, hash, signature } = snapshot;
+    writeCheckpointFile(this.dataDir, { seq, hash, signature });
+  }
+
+  /** Flushes, closes and releases the data directory. Throws if pending events are lost. */
+  close(): void {
+    if (this.closed) return;
+    const flushed = this.tryFlush();
+    const lost = this.pending.length;
+    this.closed = true;
+    this.retryTimer?.cancel();
+    this.retryTimer = null;
+    this.db.close();
+    this.lock?.release();
+    if (!flushed)
+      throw new JournalUnavailableError(
+        `${lost} events after seq ${this.seq - lost} were never written: ${this.failure}`,
+      );
+  }
+}

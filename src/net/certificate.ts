@@ -1,0 +1,91 @@
+// @peculiar/x509 needs a Reflect metadata polyfill loaded before it (its README).
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { publicKeyObject, PUBLIC_KEY_BYTES, type SigningKey } from '../core/ed25519.js';
+
+/**
+ * The node's TLS certificate (SPEC §3.1): self-signed X.509 whose key is the node's Ed25519
+ * key, so that a connection is bound to the peer's node pk. Trust does not come from the
+ * certificate (no CA, no names); it comes from the node ID check in the engine.
+ */
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+const ED25519 = { name: 'Ed25519' } as const;
+// DER SubjectPublicKeyInfo of an Ed25519 key: this 12-byte header, then the raw 32-byte key.
+const ED25519_SPKI_HEADER = Uint8Array.from([
+  0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+]);
+// Nodes may run on boards without a clock, so validity dates are wide and never checked.
+const NOT_BEFORE = new Date('2000-01-01T00:00:00Z');
+const NOT_AFTER = new Date('9999-12-31T23:59:59Z');
+
+/** PEM key and certificate, as the QUIC config's `key` and `cert` want them. */
+export interface TlsCredentials {
+  readonly keyPem: string;
+  readonly certPem: string;
+  readonly certDer: Uint8Array;
+}
+
+export async function createCertificate(key: SigningKey): Promise<TlsCredentials> {
+  const pkcs8 = key.privateKey.export({ format: 'der', type: 'pkcs8' });
+  const spki = publicKeyObject(key.pk).export({ format: 'der', type: 'spki' });
+  const subtle = webcrypto.subtle;
+  const privateKey = await subtle.importKey('pkcs8', pkcs8, ED25519, false, ['sign']);
+  const publicKey = await subtle.importKey('spki', spki, ED25519, true, ['verify']);
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: `CN=tesseras-${Buffer.from(key.pk).toString('hex').slice(0, 16)}`,
+    notBefore: NOT_BEFORE,
+    notAfter: NOT_AFTER,
+    signingAlgorithm: ED25519,
+    keys: { privateKey, publicKey },
+  });
+  const keyPem = x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
+  return {
+    keyPem,
+    certPem: certificate.toString('pem'),
+    certDer: new Uint8Array(certificate.rawData),
+  };
+}
+
+/** Parses a DER or PEM certificate; null if it is not a certificate. */
+export function parseCertificate(cert: Uint8Array | string): x509.X509Certificate | null {
+  try {
+    return new x509.X509Certificate(typeof cert === 'string' ? cert : Uint8Array.from(cert));
+  } catch {
+    return null;
+  }
+}
+
+/** The raw 32-byte Ed25519 pk of a certificate, or null if it is not an Ed25519 certificate. */
+export function certificatePublicKey(cert: Uint8Array | string): Uint8Array | null {
+  const parsed = parseCertificate(cert);
+  return parsed === null ? null : ed25519PublicKey(parsed);
+}
+
+function ed25519PublicKey(cert: x509.X509Certificate): Uint8Array | null {
+  const spki = new Uint8Array(cert.publicKey.rawData);
+  if (spki.length !== ED25519_SPKI_HEADER.length + PUBLIC_KEY_BYTES) return null;
+  for (let i = 0; i < ED25519_SPKI_HEADER.length; i++) {
+    if (spki[i] !== ED25519_SPKI_HEADER[i]) return null;
+  }
+  return spki.slice(ED25519_SPKI_HEADER.length);
+}
+
+/**
+ * The pk of a peer's leaf certificate if it is a well-formed Ed25519 certificate signed by its
+ * own key; null otherwise. Used by the TLS verify callback: any such certificate is accepted.
+ */
+export async function selfSignedPublicKey(der: Uint8Array): Promise<Uint8Array | null> {
+  const cert = parseCertificate(der);
+  if (cert === null) return null;
+  const pk = ed25519PublicKey(cert);
+  if (pk === null) return null;
+  try {
+    return (await cert.verify({ signatureOnly: true })) ? pk : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,189 @@
+import type { QUICClient } from '@matrixai/quic';
+import type { RpcResult } from './rpc-stream.js';
+import { StreamPool } from './stream-pool.js';
+import type { RemotePeer, TransportFailure } from './transport.js';
+
+/** One outgoing connection, bound to the certificate pk its peer presented. */
+export interface PooledConnection {
+  readonly addr: string;
+  readonly remote: RemotePeer;
+  readonly streams: StreamPool;
+  lastUsedAtMs: number;
+  /** Resolves once the connection is closed, by either side or by QUIC's idle timeout. */
+  readonly closed: Promise<void>;
+  /** Runs one RPC on this connection; returns its cancel. */
+  rpc(frame: Uint8Array, onResult: (result: RpcResult) => void): () => void;
+}
+
+export type DialResult =
+  | { readonly ok: true; readonly client: QUICClient; readonly remote: RemotePeer }
+  | { readonly ok: false; readonly failure: TransportFailure; readonly message: string };
+
+type Failure = Extract<RpcResult, { ok: false }>;
+type Waiter = (result: PooledConnection | Failure) => void;
+
+interface Entry extends PooledConnection {
+  readonly client: QUICClient;
+  idleTimer: NodeJS.Timeout | null;
+}
+
+export interface ConnectionPoolOptions {
+  readonly dial: (addr: string) => Promise<DialResult>;
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
+  /** Connections held elsewhere (accepted ones) that count against maxConnections. */
+  readonly otherConnections: () => number;
+  readonly now: () => number;
+}
+
+/**
+ * Outgoing connections per peer address (SPEC §3.1): reused, one dial shared by concurrent
+ * first requests, closed after idleTimeoutMs without an RPC, capped at maxConnections by
+ * closing the least recently used idle one (or refusing with 'overloaded').
+ */
+export class ConnectionPool {
+  private readonly ready = new Map<string, Entry>();
+  private readonly dialing = new Map<string, Waiter[]>();
+  private readonly closing = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly options: ConnectionPoolOptions) {}
+
+  get size(): number {
+    return this.ready.size + this.dialing.size;
+  }
+
+  /** The pooled connection to `addr`, dialling it if needed. */
+  get(addr: string, onReady: Waiter): void {
+    const entry = this.ready.get(addr);
+    if (entry !== undefined) return onReady(entry);
+    const waiters = this.dialing.get(addr);
+    if (waiters !== undefined) {
+      waiters.push(onReady);
+      return;
+    }
+    if (this.size + this.options.otherConnections() >= this.options.maxConnections) {
+      if (!this.evictIdle()) {
+        const message = `${this.options.maxConnections} connections, none idle`;
+        return onReady({ ok: false, failure: 'overloaded', message });
+      }
+    }
+    this.dialing.set(addr, [onReady]);
+    void this.dialAndSettle(addr);
+  }
+
+  /** The entry of a ready connection, for tests and metrics. */
+  peek(addr: string): PooledConnection | undefined {
+    return this.ready.get(addr);
+  }
+
+  disconnect(addr: string): void {
+    const entry = this.ready.get(addr);
+    if (entry !== undefined) this.retire(entry, 'disconnected');
+  }
+
+  /** Closes the least recently used connection with no RPC running; false if none is idle. */
+  evictIdle(): boolean {
+    let oldest: Entry | null = null;
+    for (const entry of this.ready.values()) {
+      if (entry.streams.busy) continue;
+      if (oldest === null || entry.lastUsedAtMs < oldest.lastUsedAtMs) oldest = entry;
+    }
+    if (oldest === null) return false;
+    this.retire(oldest, 'evicted: connection limit');
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const entry of [...this.ready.values()]) this.retire(entry, 'transport closed');
+    for (const [addr, waiters] of this.dialing) {
+      this.dialing.delete(addr);
+      for (const waiter of waiters) waiter(closed('transport closed'));
+    }
+    while (this.closing.size > 0) await Promise.all([...this.closing]);
+  }
+
+  private async dialAndSettle(addr: string): Promise<void> {
+    const result = await this.options.dial(addr);
+    const waiters = this.dialing.get(addr);
+    this.dialing.delete(addr);
+    if (!result.ok) {
+      for (const waiter of waiters ?? []) waiter(result);
+      return;
+    }
+    if (this.closed || waiters === undefined) {
+      this.destroy(result.client);
+      return;
+    }
+    const entry = this.admit(addr, result.client, result.remote);
+    for (const waiter of waiters) waiter(entry);
+    this.armIdle(entry);
+  }
+
+  private admit(addr: string, client: QUICClient, remote: RemotePeer): Entry {
+    const entry: Entry = {
+      addr,
+      remote,
+      client,
+      lastUsedAtMs: this.options.now(),
+      idleTimer: null,
+      closed: client.closedP,
+      rpc: (frame, onResult) => {
+        this.disarmIdle(entry);
+        entry.lastUsedAtMs = this.options.now();
+        return entry.streams.call(frame, onResult);
+      },
+      streams: new StreamPool(
+        client.connection,
+        () => this.armIdle(entry),
+        // No stream left to open: new requests dial a fresh connection, this one drains.
+        () => {
+          if (this.ready.get(addr) === entry) this.ready.delete(addr);
+        },
+      ),
+    };
+    this.ready.set(addr, entry);
+    // Closed by the peer, by the QUIC idle timeout or by us: forget it.
+    void client.closedP.then(() => {
+      if (this.ready.get(addr) === entry) this.ready.delete(addr);
+      this.disarmIdle(entry);
+      entry.streams.close('connection closed');
+    });
+    return entry;
+  }
+
+  private armIdle(entry: Entry): void {
+    this.disarmIdle(entry);
+    entry.lastUsedAtMs = this.options.now();
+    entry.idleTimer = setTimeout(() => {
+      entry.idleTimer = null;
+      if (!entry.streams.busy) this.retire(entry, 'idle');
+    }, this.options.idleTimeoutMs);
+    entry.idleTimer.unref();
+  }
+
+  private disarmIdle(entry: Entry): void {
+    if (entry.idleTimer !== null) clearTimeout(entry.idleTimer);
+    entry.idleTimer = null;
+  }
+
+  private retire(entry: Entry, reason: string): void {
+    if (this.ready.get(entry.addr) === entry) this.ready.delete(entry.addr);
+    this.disarmIdle(entry);
+    entry.streams.close(reason);
+    this.destroy(entry.client);
+  }
+
+  private destroy(client: QUICClient): void {
+    const done = client
+      .destroy({ isApp: true, errorCode: 0, force: true })
+      .catch(() => {})
+      .finally(() => this.closing.delete(done));
+    this.closing.add(done);
+  }
+}
+
+function closed(message: string): Failure {
+  return { ok: false, failure: 'closed', message };
+}

@@ -1,0 +1,299 @@
+import { QUICClient, QUICServer, QUICSocket, errors, events } from '@matrixai/quic';
+import type { QUICConnection, QUICStream } from '@matrixai/quic';
+import type Logger from '@matrixai/logger';
+import { formatAddress, normalizeHost, parseAddress } from '../core/address.js';
+import type { SigningKey } from '../core/ed25519.js';
+import { TesdError } from '../core/errors.js';
+import { certificatePublicKey, createCertificate } from './certificate.js';
+import { ConnectionPool, type DialResult, type PooledConnection } from './connection-pool.js';
+import { LENGTH_PREFIX_BYTES, MAX_FRAME_BYTES } from './frame-codec.js';
+import {
+  clientCrypto,
+  quicConfig,
+  quicLogger,
+  serverCrypto,
+  type QuicLogLevel,
+} from './quic-options.js';
+import { describe } from './rpc-stream.js';
+import { serveStream } from './stream-server.js';
+import type { RemotePeer, RequestHandler, SendOutcome, Transport } from './transport.js';
+
+export interface QuicTransportOptions {
+  /** `host:port` to bind the one UDP socket to; port 0 picks a free port. */
+  readonly bind: string;
+  readonly key: SigningKey;
+  readonly idleTimeoutMs?: number;
+  readonly handshakeTimeoutMs?: number;
+  readonly maxConnections?: number;
+  readonly stallTimeoutMs?: number;
+  readonly logLevel?: QuicLogLevel;
+}
+
+// Defaults of SPEC §3.1 and §3.2.
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_CONNECTIONS = 512;
+const DEFAULT_STALL_TIMEOUT_MS = 10_000;
+/**
+ * QUIC's own idle timeout sits this far past ours, so that the pool closes an idle
+ * connection cleanly first and QUIC's silent timeout only catches peers that vanished.
+ */
+const QUIC_IDLE_GRACE_MS = 5_000;
+/** Parsed certificate pks of accepted connections, by certificate bytes; bounded. */
+const CERT_CACHE_ENTRIES = 1_024;
+
+/**
+ * The QUIC adapter of the Transport port (SPEC §3.1): one UDP socket shared by the server and
+ * the outgoing connections, mutual TLS with the nodes' Ed25519 certificates, pooled
+ * connections and reused streams. Operating errors come back as values through `done`; no
+ * peer behaviour makes it throw.
+ */
+export class QuicTransport implements Transport {
+  private handler: RequestHandler | null = null;
+  private readonly incoming = new Set<QUICConnection>();
+  private readonly certCache = new Map<string, Uint8Array | null>();
+  private readonly pool: ConnectionPool;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly localAddr: string,
+    private readonly socket: QUICSocket,
+    private readonly server: QUICServer,
+    private readonly clientConfig: ReturnType<typeof quicConfig>,
+    private readonly logger: Logger,
+    private readonly handshakeTimeoutMs: number,
+    private readonly stallTimeoutMs: number,
+    idleTimeoutMs: number,
+    maxConnections: number,
+  ) {
+    this.pool = new ConnectionPool({
+      dial: (addr) => this.dial(addr),
+      idleTimeoutMs,
+      maxConnections,
+      otherConnections: () => this.incoming.size,
+      now: () => performance.now(),
+    });
+    server.addEventListener(events.EventQUICServerConnection.name, (evt: Event) =>
+      this.onConnection((evt as events.EventQUICServerConnection).detail, maxConnections),
+    );
+    // Stream events of accepted connections are re-dispatched on the server, from the very
+    // first stream (which can arrive before the connection event).
+    server.addEventListener(events.EventQUICConnectionStream.name, (evt: Event) =>
+      this.onStream((evt as events.EventQUICConnectionStream).detail),
+    );
+  }
+
+  static async create(options: QuicTransportOptions): Promise<QuicTransport> {
+    const bind = parseAddress(options.bind.replace(/:0$/, ':1'));
+    if (bind === null) throw new TesdError('bad_address', `invalid bind address ${options.bind}`);
+    const port = options.bind.endsWith(':0') ? 0 : bind.port;
+    const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const quicIdleMs = idleTimeoutMs + Math.min(QUIC_IDLE_GRACE_MS, idleTimeoutMs);
+    // The library refuses a handshake timer longer than the QUIC idle timeout.
+    const handshakeTimeoutMs = Math.min(
+      options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      quicIdleMs,
+    );
+    const logger = quicLogger(options.logLevel ?? 'warn');
+    const credentials = await createCertificate(options.key);
+    const config = quicConfig(credentials, quicIdleMs);
+    const socket = new QUICSocket({ logger: logger.getChild('socket') });
+    try {
+      await socket.start({ host: bind.host, port });
+    } catch (error) {
+      throw new TesdError('bind_failed', `cannot bind ${options.bind}: ${describe(error)}`);
+    }
+    const server = new QUICServer({
+      crypto: serverCrypto(),
+      config,
+      socket,
+      minIdleTimeout: handshakeTimeoutMs,
+      logger: logger.getChild('server'),
+    });
+    await server.start();
+    const localAddr = formatAddress(normalizeHost(socket.host) ?? socket.host, socket.port);
+    return new QuicTransport(
+      localAddr,
+      socket,
+      server,
+      config,
+      logger,
+      handshakeTimeoutMs,
+      options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+      idleTimeoutMs,
+      options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    );
+  }
+
+  listen(handler: RequestHandler): void {
+    this.handler = handler;
+  }
+
+  request(
+    addr: string,
+    frame: Uint8Array,
+    timeoutMs: number,
+    done: (outcome: SendOutcome) => void,
+  ): void {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    let cancel: (() => void) | null = null;
+    const finish = (outcome: SendOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done(outcome);
+    };
+    if (this.closed) return finish(failed('closed', 'transport closed'));
+    const parsed = parseAddress(addr);
+    if (parsed === null) return finish(failed('unreachable', `invalid address ${addr}`));
+    if (frame.length > LENGTH_PREFIX_BYTES + MAX_FRAME_BYTES) {
+      return finish(failed('protocol', `request frame of ${frame.length} bytes is too large`));
+    }
+    const key = formatAddress(parsed.host, parsed.port);
+    timer = setTimeout(() => {
+      finish(failed('timeout', `request to ${key} timed out after ${timeoutMs} ms`));
+      cancel?.();
+    }, timeoutMs);
+    this.pool.get(key, (connection) => {
+      if (settled) return;
+      if (!('remote' in connection)) return finish(connection);
+      const { remote } = connection;
+      cancel = connection.rpc(frame, (result) =>
+        finish(result.ok ? { ok: true, frame: result.frame, remote } : result),
+      );
+    });
+  }
+
+  disconnect(addr: string): void {
+    const parsed = parseAddress(addr);
+    if (parsed !== null) this.pool.disconnect(formatAddress(parsed.host, parsed.port));
+  }
+
+  /** The pooled outgoing connection to `addr`, if one is up (tests and diagnostics). */
+  connectionTo(addr: string): PooledConnection | undefined {
+    return this.pool.peek(addr);
+  }
+
+  /** Connection counts (tests and metrics). */
+  stats(): { outgoing: number; incoming: number } {
+    return { outgoing: this.pool.size, incoming: this.incoming.size };
+  }
+
+  /** Stops the server, closes every connection and the socket; safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    await this.pool.close();
+    await this.server.stop({ isApp: true, errorCode: 0, force: true }).catch((error: unknown) => {
+      this.logger.warn(`server stop: ${describe(error)}`);
+    });
+    await this.socket.stop({ force: true }).catch((error: unknown) => {
+      this.logger.warn(`socket stop: ${describe(error)}`);
+    });
+  }
+
+  private async dial(addr: string): Promise<DialResult> {
+    if (this.closed) return { ok: false, failure: 'closed', message: 'transport closed' };
+    const { host, port } = parseAddress(addr)!;
+    let client: QUICClient;
+    try {
+      client = await QUICClient.createQUICClient(
+        {
+          host,
+          port,
+          socket: this.socket,
+          crypto: clientCrypto(),
+          config: this.clientConfig,
+          logger: this.logger.getChild('client'),
+        },
+        { timer: this.handshakeTimeoutMs },
+      );
+    } catch (error) {
+      return dialFailure(addr, error, this.handshakeTimeoutMs);
+    }
+    const certPk = certificatePublicKey(client.connection.getRemoteCertsChain()[0] ?? '');
+    if (certPk === null) {
+      void client.destroy({ force: true }).catch(() => {});
+      return { ok: false, failure: 'protocol', message: `${addr} has no Ed25519 certificate` };
+    }
+    return { ok: true, client, remote: { addr: observedAddr(client.connection), certPk } };
+  }
+
+  private onConnection(connection: QUICConnection, maxConnections: number): void {
+    this.incoming.add(connection);
+    void connection.closedP.then(() => this.incoming.delete(connection));
+    if (this.incoming.size + this.pool.size > maxConnections && !this.pool.evictIdle()) {
+      // Full of busy connections: refuse the newcomer rather than grow past the cap.
+      this.incoming.delete(connection);
+      connection.stop({ isApp: true, errorCode: 4, force: true }).catch(() => {});
+    }
+  }
+
+  private onStream(stream: QUICStream): void {
+    const handler = this.handler;
+    const remote = handler === null ? null : this.remotePeer(stream);
+    if (handler === null || remote === null || this.closed) {
+      try {
+        stream.cancel(new Error('not serving'));
+      } catch {
+        // Its connection is already gone.
+      }
+      return;
+    }
+    // The handler is looked up per frame, so that listen() applies to open streams too.
+    const current: RequestHandler = (input, peer, reply) =>
+      this.handler === null ? reply(null) : this.handler(input, peer, reply);
+    serveStream(stream, remote, current, this.stallTimeoutMs, this.logger);
+  }
+
+  private remotePeer(stream: QUICStream): RemotePeer | null {
+    const meta = stream.meta;
+    const der = meta.remoteCertsChain[0];
+    if (der === undefined) return null;
+    const cacheKey = Buffer.from(der).toString('base64');
+    let certPk = this.certCache.get(cacheKey);
+    if (certPk === undefined) {
+      certPk = certificatePublicKey(der);
+      if (this.certCache.size >= CERT_CACHE_ENTRIES) this.certCache.clear();
+      this.certCache.set(cacheKey, certPk);
+    }
+    if (certPk === null) return null;
+    return { addr: hostPort(meta.remoteHost, meta.remotePort), certPk };
+  }
+}
+
+function observedAddr(connection: QUICConnection): string {
+  return hostPort(connection.remoteHost, connection.remotePort);
+}
+
+/** The observed address, IPv4-mapped IPv6 written as IPv4 (SPEC §3.3). */
+function hostPort(host: string, port: number): string {
+  return formatAddress(normalizeHost(host) ?? host, port);
+}
+
+function failed(failure: Exclude<SendOutcome, { ok: true }>['failure'], message: string) {
+  return { ok: false, failure, message } as const;
+}
+
+function dialFailure(addr: string, error: unknown, handshakeTimeoutMs: number): DialResult {
+  if (
+    error instanceof errors.ErrorQUICClientCreateTimeout ||
+    error instanceof errors.ErrorQUICConnectionStartTimeout ||
+    error instanceof errors.ErrorQUICConnectionIdleTimeout
+  ) {
+    return failed('unreachable', `handshake with ${addr} timed out after ${handshakeTimeoutMs} ms`);
+  }
+  if (
+    error instanceof errors.ErrorQUICConnectionLocalTLS ||
+    error instanceof errors.ErrorQUICConnectionPeerTLS
+  ) {
+    return failed('protocol', `TLS handshake with ${addr} failed: ${describe(error)}`);
+  }
+  return failed('unreachable', `cannot connect to ${addr}: ${describe(error)}`);
+}

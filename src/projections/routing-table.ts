@@ -1,0 +1,273 @@
+import { fromHex, toHex } from '../core/bytes.js';
+import { compareDistance, bucketIndex } from '../core/distance.js';
+import { invariant } from '../core/errors.js';
+import type { NodeIdentity } from '../core/identity.js';
+import type { PeerInfo } from '../core/node-info.js';
+import { ID_BITS, type NodeId } from '../core/node-id.js';
+import type { StoredEvent } from '../events/event-types.js';
+import { sharedInterner, type IdentityInterner } from './peer-identity.js';
+
+/** SPEC §2: 160 buckets of k = 20 entries. */
+export const BUCKET_SIZE = 20;
+/** Replacement cache per bucket: small and bounded, newest first (SPEC §2). */
+export const REPLACEMENT_CACHE_SIZE = 8;
+
+export interface RoutingEntry {
+  readonly peer: PeerInfo;
+  readonly addedAtMs: number;
+  readonly lastSeenAtMs: number;
+  /** Consecutive failed RPCs; 3 evict (SPEC §2). */
+  readonly failures: number;
+}
+
+export interface Bucket {
+  /** Least recently seen first. */
+  entries: RoutingEntry[];
+  /** Newest first. */
+  replacements: PeerInfo[];
+  lastActivityAtMs: number;
+}
+
+/**
+ * The routing table as a fold over events. `evolveRouting` updates in place and returns the
+ * same object: a table per simulated node at 10,000 nodes leaves no room for copies. Nothing
+ * else mutates it; the engine only reads it.
+ */
+export interface RoutingState {
+  readonly selfId: NodeId;
+  readonly selfHex: string;
+  readonly buckets: Array<Bucket | undefined>;
+  readonly byId: Map<string, RoutingEntry>;
+  readonly interner: IdentityInterner;
+}
+
+export function emptyRouting(
+  selfId: NodeId,
+  selfHex: string,
+  interner = sharedInterner,
+): RoutingState {
+  return {
+    selfId,
+    selfHex,
+    buckets: new Array<Bucket | undefined>(ID_BITS),
+    byId: new Map(),
+    interner,
+  };
+}
+
+function bucketAt(state: RoutingState, index: number): Bucket {
+  let bucket = state.buckets[index];
+  if (bucket === undefined) {
+    bucket = { entries: [], replacements: [], lastActivityAtMs: 0 };
+    state.buckets[index] = bucket;
+  }
+  return bucket;
+}
+
+function identityOf(
+  state: RoutingState,
+  data: { id: string; pk: string; nonce: number },
+): NodeIdentity {
+  return state.interner.intern(data.id, data.pk, data.nonce);
+}
+
+export function evolveRouting(state: RoutingState, event: StoredEvent): RoutingState {
+  switch (event.type) {
+    case 'peer_added': {
+      const d = event.data;
+      invariant(d.id !== state.selfHex, 'the routing table never holds its own ID');
+      const bucket = bucketAt(state, d.bucket);
+      removeReplacement(bucket, d.id);
+      const entry = {
+        peer: { identity: identityOf(state, d), addr: d.addr, caps: d.caps },
+        addedAtMs: event.at,
+        lastSeenAtMs: event.at,
+        failures: 0,
+      };
+      bucket.entries.push(entry);
+      invariant(bucket.entries.length <= BUCKET_SIZE, `bucket ${d.bucket} exceeds k`);
+      bucket.lastActivityAtMs = event.at;
+      state.byId.set(d.id, entry);
+      return state;
+    }
+    case 'peer_seen': {
+      const entry = state.byId.get(event.data.id);
+      if (entry === undefined) return state;
+      const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
+      const moved = {
+        ...entry,
+        peer: { ...entry.peer, addr: event.data.addr },
+        lastSeenAtMs: event.at,
+        failures: 0,
+      };
+      bucket.entries.splice(bucket.entries.indexOf(entry), 1);
+      bucket.entries.push(moved);
+      bucket.lastActivityAtMs = event.at;
+      state.byId.set(event.data.id, moved);
+      return state;
+    }
+    case 'peer_cached': {
+      const d = event.data;
+      const bucket = bucketAt(state, d.bucket);
+      removeReplacement(bucket, d.id);
+      bucket.replacements.unshift({ identity: identityOf(state, d), addr: d.addr, caps: d.caps });
+      if (bucket.replacements.length > REPLACEMENT_CACHE_SIZE) bucket.replacements.pop();
+      return state;
+    }
+    case 'peer_failed': {
+      const entry = state.byId.get(event.data.id);
+      if (entry === undefined || entry.peer.addr !== event.data.addr) return state;
+      const failed = { ...entry, failures: event.data.failures };
+      const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
+      bucket.entries[bucket.entries.indexOf(entry)] = failed;
+      state.byId.set(event.data.id, failed);
+      return state;
+    }
+    case 'peer_evicted':
+      removePeer(state, event.data.id);
+      return state;
+    case 'lookup_started':
+      if (event.data.kind === 'refresh' || event.data.kind === 'bootstrap') {
+        markActivity(state, event.data.target, event.at);
+      }
+      return state;
+    default:
+      return state;
+  }
+}
+
+function removePeer(state: RoutingState, idHex: string): void {
+  const entry = state.byId.get(idHex);
+  if (entry === undefined) {
+    for (const bucket of state.buckets) if (bucket !== undefined) removeReplacement(bucket, idHex);
+    return;
+  }
+  const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
+  bucket.entries.splice(bucket.entries.indexOf(entry), 1);
+  removeReplacement(bucket, idHex);
+  state.byId.delete(idHex);
+}
+
+function removeReplacement(bucket: Bucket, idHex: string): void {
+  const at = bucket.replacements.findIndex((p) => p.identity.idHex === idHex);
+  if (at >= 0) bucket.replacements.splice(at, 1);
+}
+
+function markActivity(state: RoutingState, targetHex: string, atMs: number): void {
+  const target = fromHex(targetHex);
+  if (target === null || targetHex === state.selfHex) return;
+  bucketAt(state, bucketIndex(state.selfId, target)).lastActivityAtMs = atMs;
+}
+
+/** The bucket a peer falls into; -1 for our own ID. */
+export function bucketOf(state: RoutingState, id: NodeId): number {
+  return compareDistance(state.selfId, id, state.selfId) === 0 ? -1 : bucketIndex(state.selfId, id);
+}
+
+/**
+ * The `count` entries closest to `target`. Walks buckets in XOR order instead of sorting the
+ * whole table: the target's own bucket holds the closest, then every deeper bucket (all at
+ * the same top bit of distance), then shallower buckets one by one, each strictly farther.
+ */
+export function closestEntries(state: RoutingState, target: NodeId, count: number): RoutingEntry[] {
+  const byDistance = (a: RoutingEntry, b: RoutingEntry): number =>
+    compareDistance(target, a.peer.identity.id, b.peer.identity.id);
+  const start =
+    compareDistance(state.selfId, target, state.selfId) === 0
+      ? 0
+      : bucketIndex(state.selfId, target);
+  const out: RoutingEntry[] = [];
+  const take = (entries: RoutingEntry[]): void => {
+    out.push(...entries.sort(byDistance).slice(0, count - out.length));
+  };
+  take([...(state.buckets[start]?.entries ?? [])]);
+  if (out.length < count) {
+    const deeper: RoutingEntry[] = [];
+    for (let i = start - 1; i >= 0; i--) deeper.push(...(state.buckets[i]?.entries ?? []));
+    take(deeper);
+  }
+  for (let i = start + 1; i < ID_BITS && out.length < count; i++) {
+    const entries = state.buckets[i]?.entries;
+    if (entries !== undefined && entries.length > 0) take([...entries]);
+  }
+  return out;
+}
+
+export function tableSize(state: RoutingState): number {
+  return state.byId.size;
+}
+
+/** A plain, canonical form of the table: snapshots and the rebuild-equals-live checker. */
+export function routingToJson(state: RoutingState): RoutingJson {
+  const buckets: RoutingJson['buckets'] = [];
+  state.buckets.forEach((bucket, index) => {
+    if (bucket === undefined || (bucket.entries.length === 0 && bucket.replacements.length === 0))
+      return;
+    buckets.push({
+      index,
+      last_activity_at_ms: bucket.lastActivityAtMs,
+      entries: bucket.entries.map((e) => ({
+        ...peerJson(e.peer),
+        added_at_ms: e.addedAtMs,
+        last_seen_at_ms: e.lastSeenAtMs,
+        failures: e.failures,
+      })),
+      replacements: bucket.replacements.map(peerJson),
+    });
+  });
+  return { self: state.selfHex, buckets };
+}
+
+export function routingFromJson(
+  json: RoutingJson,
+  selfId: NodeId,
+  interner = sharedInterner,
+): RoutingState {
+  const state = emptyRouting(selfId, json.self, interner);
+  for (const b of json.buckets) {
+    const bucket = bucketAt(state, b.index);
+    bucket.lastActivityAtMs = b.last_activity_at_ms;
+    bucket.replacements = b.replacements.map((p) => peerFromJson(state, p));
+    bucket.entries = b.entries.map((e) => ({
+      peer: peerFromJson(state, e),
+      addedAtMs: e.added_at_ms,
+      lastSeenAtMs: e.last_seen_at_ms,
+      failures: e.failures,
+    }));
+    for (const entry of bucket.entries) state.byId.set(entry.peer.identity.idHex, entry);
+  }
+  return state;
+}
+
+interface PeerJson {
+  id: string;
+  pk: string;
+  nonce: number;
+  addr: string;
+  caps: number;
+}
+
+export interface RoutingJson {
+  self: string;
+  buckets: Array<{
+    index: number;
+    last_activity_at_ms: number;
+    entries: Array<PeerJson & { added_at_ms: number; last_seen_at_ms: number; failures: number }>;
+    replacements: PeerJson[];
+  }>;
+}
+
+function peerJson(peer: PeerInfo): PeerJson {
+  const { identity } = peer;
+  return {
+    id: identity.idHex,
+    pk: toHex(identity.pk),
+    nonce: identity.nonce,
+    addr: peer.addr,
+    caps: peer.caps,
+  };
+}
+
+function peerFromJson(state: RoutingState, p: PeerJson): PeerInfo {
+  return { identity: identityOf(state, p), addr: p.addr, caps: p.caps };
+}

@@ -1,0 +1,164 @@
+import { signingKeyFromSecret, type SigningKey } from '../core/ed25519.js';
+import { IdentityCache, makeIdentity, type NodeIdentity } from '../core/identity.js';
+import { invariant } from '../core/errors.js';
+import { findNonce } from '../core/proof-of-work.js';
+import { seededRandom, type Random } from '../core/random.js';
+import { makeConfig, type DhtConfig } from '../dht/config.js';
+import { DhtNode } from '../dht/dht-node.js';
+import type { Seed } from '../dht/bootstrap.js';
+import { MemoryEventStore, type MemoryEventStoreOptions } from '../events/memory-event-store.js';
+import type { EventStore } from '../events/event-store.js';
+import { SimNetwork } from '../net/sim-network.js';
+import { VirtualTimers } from '../net/virtual-timers.js';
+import { emptyNodeState, evolveNode, nodeStateToJson, type NodeState } from '../projections/node-state.js';
+
+/**
+ * A whole network in one process on virtual time, deterministic from a seed (STYLE.md):
+ * tests tell stories with it and the lookup benchmark measures it.
+ */
+export interface SimulationOptions {
+  readonly seed: number;
+  readonly nodes?: number;
+  readonly config?: Partial<DhtConfig>;
+  readonly latencyMs?: { min: number; max: number };
+  readonly lossRate?: number;
+  /** Check after every step that each node's state equals the fold of its log (tests). */
+  readonly checkEveryStep?: boolean;
+  readonly store?: MemoryEventStoreOptions;
+  /** Start nodes with their maintenance timers (off by default so runUntilIdle ends). */
+  readonly maintenance?: boolean;
+}
+
+export interface SimNode {
+  readonly index: number;
+  readonly addr: string;
+  readonly key: SigningKey;
+  readonly identity: NodeIdentity;
+  readonly store: EventStore;
+  node: DhtNode;
+}
+
+/** 127.a.b.1: loopback only, one /24 per node so the strict IP-diversity caps apply. */
+export function simAddress(index: number): string {
+  return `127.${(index >> 8) & 255}.${index & 255}.1:4433`;
+}
+
+export class Simulation {
+  readonly timers = new VirtualTimers();
+  readonly random: Random;
+  readonly network: SimNetwork;
+  readonly nodes: SimNode[] = [];
+  readonly config: DhtConfig;
+  readonly identities = new IdentityCache(1_000_000);
+  private readonly shadows = new Map<SimNode, NodeState>();
+
+  constructor(readonly options: SimulationOptions) {
+    this.random = seededRandom(options.seed);
+    this.config = makeConfig({ strictIpDiversity: true, ...options.config });
+    this.network = new SimNetwork({
+      timers: this.timers,
+      random: this.random,
+      latencyMs: options.latencyMs ?? { min: 5, max: 50 },
+      lossRate: options.lossRate ?? 0,
+      copyFrames: false,
+    });
+    for (let i = 0; i < (options.nodes ?? 0); i++) this.addNode();
+  }
+
+  node(index: number): DhtNode {
+    const simNode = this.nodes[index];
+    invariant(simNode !== undefined, `no simulated node ${index}`);
+    return simNode.node;
+  }
+
+  /** A fresh identity from the seeded generator: the same seed gives the same network. */
+  newKey(): { key: SigningKey; identity: NodeIdentity } {
+    const key = signingKeyFromSecret(this.random.bytes(32));
+    const identity = makeIdentity(key.pk, findNonce(key.pk, this.config.difficulty));
+    return { key, identity };
+  }
+
+  addNode(options: { addr?: string; config?: Partial<DhtConfig>; key?: { key: SigningKey; identity: NodeIdentity } } = {}): SimNode {
+    const index = this.nodes.length;
+    const addr = options.addr ?? simAddress(index);
+    const { key, identity } = options.key ?? this.newKey();
+    const store = new MemoryEventStore(this.options.store ?? {});
+    const transport = this.network.attach(addr, key.pk);
+    const node = new DhtNode({
+      key,
+      identity,
+      transport,
+      timers: this.timers,
+      random: this.random,
+      store,
+      config: { ...this.config, ...options.config },
+      identities: this.identities,
+    });
+    const simNode: SimNode = { index, addr, key, identity, store, node };
+    this.nodes.push(simNode);
+    node.start({ maintenance: this.options.maintenance === true });
+    return simNode;
+  }
+
+  /** Node 0 first, then every other node bootstraps from a random node that joined before it. */
+  bootstrapAll(options: { staggerMs?: number } = {}): void {
+    const stagger = options.staggerMs ?? 100;
+    this.nodes.forEach((simNode, i) => {
+      if (i === 0) return;
+      this.timers.setTimer(i * stagger, () => {
+        const seed = this.nodes[this.random.int(i)]!;
+        simNode.node.bootstrap([{ addr: seed.addr, idHex: seed.identity.idHex }], () => undefined);
+      });
+    });
+  }
+
+  seedOf(index: number): Seed {
+    const simNode = this.nodes[index]!;
+    return { addr: simNode.addr, idHex: simNode.identity.idHex };
+  }
+
+  /** Runs until nothing is scheduled, checking invariants after every step when asked to. */
+  runUntilIdle(maxSteps?: number): void {
+    if (this.options.checkEveryStep !== true) {
+      this.timers.runUntilIdle(maxSteps);
+      this.check();
+      return;
+    }
+    while (this.timers.runNext()) this.check();
+    this.check();
+  }
+
+  runFor(ms: number): void {
+    if (this.options.checkEveryStep !== true) {
+      this.timers.runFor(ms);
+      this.check();
+      return;
+    }
+    const end = this.timers.now() + ms;
+    this.timers.runUntil(() => {
+      this.check();
+      return this.timers.now() >= end;
+    });
+  }
+
+  /**
+   * The invariants of STYLE.md: no table holds its own ID, and the state folded from each
+   * node's log equals its live state (the engine changed nothing without an event).
+   */
+  check(): void {
+    for (const simNode of this.nodes) {
+      const { node } = simNode;
+      invariant(!node.state.routing.byId.has(node.idHex), `node ${simNode.index} holds its own ID`);
+      let shadow = this.shadows.get(simNode) ?? emptyNodeState(node.identity.id, node.idHex);
+      for (const event of simNode.store.read({ afterSeq: shadow.lastSeq })) shadow = evolveNode(shadow, event);
+      this.shadows.set(simNode, shadow);
+      const live = JSON.stringify(nodeStateToJson(node.state));
+      const folded = JSON.stringify(nodeStateToJson(shadow));
+      invariant(live === folded, `node ${simNode.index}: state folded from its log differs from the live state`);
+    }
+  }
+}
+
+export function createSimulation(options: SimulationOptions): Simulation {
+  return new Simulation(options);
+}
