@@ -8,9 +8,25 @@ import type { DhtConfig } from './config.js';
  * Returns the group an address counts in, or null when it is exempt (loopback, not strict).
  */
 export function groupOf(addr: string, config: DhtConfig): string | null {
+  const cache = config.strictIpDiversity ? strictGroups : lenientGroups;
+  let group = cache.get(addr);
+  if (group === undefined) {
+    group = computeGroup(addr, config.strictIpDiversity);
+    // Parsing an address costs more than the rest of a diversity check: remember a bounded few.
+    if (cache.size >= GROUP_CACHE_SIZE) cache.clear();
+    cache.set(addr, group);
+  }
+  return group;
+}
+
+const GROUP_CACHE_SIZE = 100_000;
+const strictGroups = new Map<string, string | null>();
+const lenientGroups = new Map<string, string | null>();
+
+function computeGroup(addr: string, strict: boolean): string | null {
   const parsed = parseAddress(addr);
   if (parsed === null) return 'invalid';
-  if (!config.strictIpDiversity && isLoopback(parsed.host)) return null;
+  if (!strict && isLoopback(parsed.host)) return null;
   return diversityGroup(parsed.host);
 }
 

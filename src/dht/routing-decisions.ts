@@ -39,19 +39,22 @@ export function observePeer(node: DhtNode, peer: PeerInfo): void {
     return;
   }
   const index = bucketIndex(node.identity.id, peer.identity.id);
-  const entries = routing.buckets[index]?.entries ?? [];
+  const bucket = routing.buckets[index];
+  const entries = bucket?.entries ?? [];
+  const full = entries.length >= node.config.k;
+  if (full && bucket?.replacements[0]?.identity.idHex === peer.identity.idHex) {
+    pingHead(node, index);
+    return;
+  }
   if (!diversityAllows(routing, entries, peer.addr, node.config)) {
     rejectPeer(node, peer.addr, 'ip_diversity');
     return;
   }
-  if (entries.length < node.config.k) {
+  if (!full) {
     node.record('peer_added', peerData(peer, index), { peer: peer.identity.idHex });
     return;
   }
-  const replacements = routing.buckets[index]?.replacements ?? [];
-  if (replacements[0]?.identity.idHex !== peer.identity.idHex) {
-    node.record('peer_cached', peerData(peer, index), { peer: peer.identity.idHex });
-  }
+  node.record('peer_cached', peerData(peer, index), { peer: peer.identity.idHex });
   pingHead(node, index);
 }
 

@@ -25,6 +25,8 @@ const DEFAULT_CACHE_MIB = 32; // keeps the hot leaves of the peer and key indexe
 const DEFAULT_KEEP_SNAPSHOTS = 2; // the latest, and one to fall back to
 const BUSY_TIMEOUT_MS = 50; // a writer never waits long: the event loop would stall
 const READ_PAGE_ROWS = 1_000;
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024; // the WAL shrinks back after a burst
 
 export interface SqliteEventStoreOptions {
   /** Commit when this many events are pending (group commit). */
@@ -92,6 +94,12 @@ function configure(db: Database.Database, cacheMib: number): void {
   // snapshots, the points a loss would be detected against, are committed with FULL.
   db.pragma('synchronous = NORMAL');
   db.pragma(`cache_size = ${-cacheMib * 1024}`);
+  // The peer and key indexes take scattered inserts: each group commit dirties ~one leaf page
+  // per distinct peer. Checkpointing every 40 MB of WAL instead of every 4 MB writes each hot
+  // page to the database once per checkpoint rather than ten times: 2x the append rate here
+  // (bench/journal.ts), and fewer bytes written to an SD card.
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
 }
 
 /** The SQLite adapter of the EventStore port: `<dataDir>/events.db`, WAL, group commit. */

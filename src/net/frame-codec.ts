@@ -124,17 +124,20 @@ function validate(value: unknown): WireMessage | DecodeError {
   );
 }
 
-/** Depth of arrays and maps, walked iteratively and cut off past `limit`. */
-function nestingDepth(value: unknown, limit: number): number {
-  let deepest = 0;
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (item === null || typeof item !== 'object' || item instanceof Uint8Array) continue;
-    const level = depth + 1;
-    if (level > deepest) deepest = level;
-    if (deepest > limit) return deepest;
-    for (const child of Object.values(item)) stack.push([child, level]);
+/**
+ * Depth of arrays and maps, cut off past `limit`. Recursion is safe: it never goes deeper
+ * than limit + 1. Byte strings are leaves.
+ */
+function nestingDepth(value: unknown, limit: number, level = 0): number {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return level;
+  if (level >= limit) return level + 1;
+  let deepest = level + 1;
+  if (Array.isArray(value)) {
+    for (const child of value) deepest = Math.max(deepest, nestingDepth(child, limit, level + 1));
+  } else {
+    for (const name in value) {
+      deepest = Math.max(deepest, nestingDepth((value as Record<string, unknown>)[name], limit, level + 1));
+    }
   }
   return deepest;
 }

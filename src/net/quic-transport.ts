@@ -1,19 +1,14 @@
-import { QUICClient, QUICServer, QUICSocket, errors, events } from '@matrixai/quic';
+import { QUICServer, QUICSocket, events } from '@matrixai/quic';
 import type { QUICConnection, QUICStream } from '@matrixai/quic';
 import type Logger from '@matrixai/logger';
 import { formatAddress, normalizeHost, parseAddress } from '../core/address.js';
 import type { SigningKey } from '../core/ed25519.js';
 import { TesdError } from '../core/errors.js';
 import { certificatePublicKey, createCertificate } from './certificate.js';
+import { dialPeer, hostPort } from './quic-dial.js';
 import { ConnectionPool, type DialResult, type PooledConnection } from './connection-pool.js';
 import { LENGTH_PREFIX_BYTES, MAX_FRAME_BYTES } from './frame-codec.js';
-import {
-  clientCrypto,
-  quicConfig,
-  quicLogger,
-  serverCrypto,
-  type QuicLogLevel,
-} from './quic-options.js';
+import { quicConfig, quicLogger, serverCrypto, type QuicLogLevel } from './quic-options.js';
 import { describe } from './rpc-stream.js';
 import { serveStream } from './stream-server.js';
 import type { RemotePeer, RequestHandler, SendOutcome, Transport } from './transport.js';
@@ -85,9 +80,7 @@ export class QuicTransport implements Transport {
   }
 
   static async create(options: QuicTransportOptions): Promise<QuicTransport> {
-    const bind = parseAddress(options.bind.replace(/:0$/, ':1'));
-    if (bind === null) throw new TesdError('bad_address', `invalid bind address ${options.bind}`);
-    const port = options.bind.endsWith(':0') ? 0 : bind.port;
+    const { host, port } = parseBind(options.bind);
     const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     const quicIdleMs = idleTimeoutMs + Math.min(QUIC_IDLE_GRACE_MS, idleTimeoutMs);
     // The library refuses a handshake timer longer than the QUIC idle timeout.
@@ -100,7 +93,7 @@ export class QuicTransport implements Transport {
     const config = quicConfig(credentials, quicIdleMs);
     const socket = new QUICSocket({ logger: logger.getChild('socket') });
     try {
-      await socket.start({ host: bind.host, port });
+      await socket.start({ host, port });
     } catch (error) {
       throw new TesdError('bind_failed', `cannot bind ${options.bind}: ${describe(error)}`);
     }
@@ -136,8 +129,10 @@ export class QuicTransport implements Transport {
     timeoutMs: number,
     done: (outcome: SendOutcome) => void,
   ): void {
+    const refusal = this.closed ? failed('closed', 'transport closed') : checkRequest(addr, frame);
+    if (typeof refusal !== 'string') return done(refusal);
+    const key = refusal;
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
     let cancel: (() => void) | null = null;
     const finish = (outcome: SendOutcome): void => {
       if (settled) return;
@@ -145,14 +140,7 @@ export class QuicTransport implements Transport {
       clearTimeout(timer);
       done(outcome);
     };
-    if (this.closed) return finish(failed('closed', 'transport closed'));
-    const parsed = parseAddress(addr);
-    if (parsed === null) return finish(failed('unreachable', `invalid address ${addr}`));
-    if (frame.length > LENGTH_PREFIX_BYTES + MAX_FRAME_BYTES) {
-      return finish(failed('protocol', `request frame of ${frame.length} bytes is too large`));
-    }
-    const key = formatAddress(parsed.host, parsed.port);
-    timer = setTimeout(() => {
+    const timer = setTimeout(() => {
       finish(failed('timeout', `request to ${key} timed out after ${timeoutMs} ms`));
       cancel?.();
     }, timeoutMs);
@@ -198,31 +186,14 @@ export class QuicTransport implements Transport {
     });
   }
 
-  private async dial(addr: string): Promise<DialResult> {
-    if (this.closed) return { ok: false, failure: 'closed', message: 'transport closed' };
-    const { host, port } = parseAddress(addr)!;
-    let client: QUICClient;
-    try {
-      client = await QUICClient.createQUICClient(
-        {
-          host,
-          port,
-          socket: this.socket,
-          crypto: clientCrypto(),
-          config: this.clientConfig,
-          logger: this.logger.getChild('client'),
-        },
-        { timer: this.handshakeTimeoutMs },
-      );
-    } catch (error) {
-      return dialFailure(addr, error, this.handshakeTimeoutMs);
-    }
-    const certPk = certificatePublicKey(client.connection.getRemoteCertsChain()[0] ?? '');
-    if (certPk === null) {
-      void client.destroy({ force: true }).catch(() => {});
-      return { ok: false, failure: 'protocol', message: `${addr} has no Ed25519 certificate` };
-    }
-    return { ok: true, client, remote: { addr: observedAddr(client.connection), certPk } };
+  private dial(addr: string): Promise<DialResult> {
+    if (this.closed) return Promise.resolve(failed('closed', 'transport closed'));
+    return dialPeer(addr, {
+      socket: this.socket,
+      config: this.clientConfig,
+      logger: this.logger.getChild('client'),
+      handshakeTimeoutMs: this.handshakeTimeoutMs,
+    });
   }
 
   private onConnection(connection: QUICConnection, maxConnections: number): void {
@@ -268,32 +239,26 @@ export class QuicTransport implements Transport {
   }
 }
 
-function observedAddr(connection: QUICConnection): string {
-  return hostPort(connection.remoteHost, connection.remotePort);
+/** `host:port` to bind; unlike a peer address, port 0 (any free port) is allowed. */
+function parseBind(text: string): { host: string; port: number } {
+  const anyPort = text.endsWith(':0');
+  const parsed = parseAddress(anyPort ? `${text.slice(0, -2)}:1` : text);
+  if (parsed === null) throw new TesdError('bad_address', `invalid bind address ${text}`);
+  return { host: parsed.host, port: anyPort ? 0 : parsed.port };
 }
 
-/** The observed address, IPv4-mapped IPv6 written as IPv4 (SPEC §3.3). */
-function hostPort(host: string, port: number): string {
-  return formatAddress(normalizeHost(host) ?? host, port);
-}
-
-function failed(failure: Exclude<SendOutcome, { ok: true }>['failure'], message: string) {
-  return { ok: false, failure, message } as const;
-}
-
-function dialFailure(addr: string, error: unknown, handshakeTimeoutMs: number): DialResult {
-  if (
-    error instanceof errors.ErrorQUICClientCreateTimeout ||
-    error instanceof errors.ErrorQUICConnectionStartTimeout ||
-    error instanceof errors.ErrorQUICConnectionIdleTimeout
-  ) {
-    return failed('unreachable', `handshake with ${addr} timed out after ${handshakeTimeoutMs} ms`);
+/** The canonical address to dial, or why the request cannot be sent at all. */
+function checkRequest(addr: string, frame: Uint8Array): string | SendFailure {
+  const parsed = parseAddress(addr);
+  if (parsed === null) return failed('unreachable', `invalid address ${addr}`);
+  if (frame.length > LENGTH_PREFIX_BYTES + MAX_FRAME_BYTES) {
+    return failed('protocol', `request frame of ${frame.length} bytes is too large`);
   }
-  if (
-    error instanceof errors.ErrorQUICConnectionLocalTLS ||
-    error instanceof errors.ErrorQUICConnectionPeerTLS
-  ) {
-    return failed('protocol', `TLS handshake with ${addr} failed: ${describe(error)}`);
-  }
-  return failed('unreachable', `cannot connect to ${addr}: ${describe(error)}`);
+  return formatAddress(parsed.host, parsed.port);
+}
+
+type SendFailure = Extract<SendOutcome, { ok: false }>;
+
+function failed(failure: SendFailure['failure'], message: string): SendFailure {
+  return { ok: false, failure, message };
 }

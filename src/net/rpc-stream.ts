@@ -6,7 +6,13 @@ import type { TransportFailure } from './transport.js';
 
 export type RpcResult =
   | { readonly ok: true; readonly frame: Uint8Array }
-  | { readonly ok: false; readonly failure: TransportFailure; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly failure: TransportFailure;
+      readonly message: string;
+      /** The peer closed a reused stream before reading this request: safe to send again. */
+      readonly retryable?: true;
+    };
 
 /**
  * The client end of one bidirectional stream, reused for one RPC after another (SPEC §3.1):
@@ -20,6 +26,8 @@ export class RpcStream {
   private readonly frames = new FrameReader();
   private pending: ((result: RpcResult) => void) | null = null;
   private isDead = false;
+  private answeredCount = 0;
+  private bytesOfAnswer = 0;
 
   constructor(
     private readonly stream: QUICStream,
@@ -38,6 +46,7 @@ export class RpcStream {
   call(frame: Uint8Array, onResult: (result: RpcResult) => void): void {
     invariant(this.pending === null && !this.isDead, 'RPC on a busy or dead stream');
     this.pending = onResult;
+    this.bytesOfAnswer = 0;
     this.writer.write(frame).catch((error: unknown) => {
       this.fail('closed', `stream write failed: ${describe(error)}`);
     });
@@ -59,6 +68,7 @@ export class RpcStream {
           this.fail('closed', 'stream closed by peer');
           return;
         }
+        this.bytesOfAnswer += value.length;
         for (const item of this.frames.push(value)) {
           if (isDecodeError(item)) {
             this.fail('protocol', `bad response framing: ${item.reason}`);
@@ -70,6 +80,7 @@ export class RpcStream {
             return;
           }
           this.pending = null;
+          this.answeredCount++;
           pending({ ok: true, frame: item });
         }
       }
@@ -91,7 +102,14 @@ export class RpcStream {
       }
     }
     this.onDead(this);
-    pending?.({ ok: false, failure, message });
+    if (pending === null) return;
+    // A server closes a stream only after answering a framing error or when its connection
+    // goes, so a reused stream that ends before any answer byte never ran this request; it
+    // can race with our reuse of the stream, and the pool then sends the request again.
+    const retryable = failure === 'closed' && this.answeredCount > 0 && this.bytesOfAnswer === 0;
+    pending(
+      retryable ? { ok: false, failure, message, retryable } : { ok: false, failure, message },
+    );
   }
 }
 

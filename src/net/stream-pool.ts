@@ -15,6 +15,7 @@ interface Job {
   readonly onResult: (result: RpcResult) => void;
   stream: RpcStream | null;
   finished: boolean;
+  retried: boolean;
 }
 
 /**
@@ -44,7 +45,7 @@ export class StreamPool {
 
   /** Runs one RPC on a free stream (after waiting for one if needed); returns its cancel. */
   call(frame: Uint8Array, onResult: (result: RpcResult) => void): () => void {
-    const job: Job = { frame, onResult, stream: null, finished: false };
+    const job: Job = { frame, onResult, stream: null, finished: false, retried: false };
     if (this.closedReason !== null) {
       onResult({ ok: false, failure: 'closed', message: this.closedReason });
       return () => {};
@@ -112,7 +113,13 @@ export class StreamPool {
     stream.call(job.frame, (result) => {
       this.inUse--;
       if (!stream.dead) this.idle.push(stream);
-      this.finish(job, result);
+      if (!result.ok && result.retryable === true && !job.retried && !job.finished) {
+        job.retried = true;
+        job.stream = null;
+        this.waiting.unshift(job);
+      } else {
+        this.finish(job, result);
+      }
       this.pump();
       if (!this.busy) this.onIdle();
     });

@@ -66,7 +66,9 @@ export function serveStream(
     try {
       handler(input, remote, reply);
     } catch (error) {
-      logger.warn(`request handler threw: ${error instanceof Error ? error.message : String(error)}`);
+      logger.warn(
+        `request handler threw: ${error instanceof Error ? error.message : String(error)}`,
+      );
       reply(null);
     }
   };

@@ -24,6 +24,8 @@ export interface SimulationOptions {
   readonly lossRate?: number;
   /** Check after every step that each node's state equals the fold of its log (tests). */
   readonly checkEveryStep?: boolean;
+  /** Check at the end of each run (default true; the benchmark turns it off). */
+  readonly checks?: boolean;
   readonly store?: MemoryEventStoreOptions;
   /** Start nodes with their maintenance timers (off by default so runUntilIdle ends). */
   readonly maintenance?: boolean;
@@ -146,6 +148,7 @@ export class Simulation {
    * node's log equals its live state (the engine changed nothing without an event).
    */
   check(): void {
+    if (this.options.checks === false) return;
     for (const simNode of this.nodes) {
       const { node } = simNode;
       invariant(!node.state.routing.byId.has(node.idHex), `node ${simNode.index} holds its own ID`);

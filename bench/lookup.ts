@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { compareDistance } from '../src/core/distance.js';
+import { toHex } from '../src/core/bytes.js';
+import type { LookupResult } from '../src/dht/iterative-lookup.js';
+import { createSimulation } from '../src/sim/simulation.js';
+
+/** bench:lookup: lookups on a simulated network of N nodes (issue 2 targets). */
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '1000' },
+    lookups: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const nodeCount = Number(values.nodes);
+const lookupCount = Number(values.lookups);
+const seed = Number(values.seed);
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+
+const buildStart = performance.now();
+const sim = createSimulation({
+  seed,
+  nodes: nodeCount,
+  checks: false,
+  store: { maxRetained: 16, hashChain: false },
+  latencyMs: { min: 10, max: 80 },
+});
+const identitiesS = (performance.now() - buildStart) / 1000;
+sim.bootstrapAll({ staggerMs: 50 });
+sim.runUntilIdle(1e9);
+const buildS = (performance.now() - buildStart) / 1000;
+
+const ids = sim.nodes.map((n) => n.identity.id);
+const results: Array<{ result: LookupResult; target: Uint8Array }> = [];
+const lookupStart = performance.now();
+for (let i = 0; i < lookupCount; i++) {
+  const target = sim.random.bytes(20);
+  const from = sim.node(sim.random.int(nodeCount));
+  sim.timers.setTimer(i * 20, () => from.lookup({ target, kind: 'node' }, (result) => results.push({ result, target })));
+}
+sim.runUntilIdle(1e9);
+const lookupS = (performance.now() - lookupStart) / 1000;
+
+const k = sim.config.k;
+const recalls: number[] = [];
+for (const { result, target } of results) {
+  const truth = new Set([...ids].sort((a, b) => compareDistance(target, a, b)).slice(0, k).map(toHex));
+  recalls.push(result.closest.filter((p) => truth.has(p.identity.idHex)).length);
+}
+const hops = results.map((r) => r.result.hops).sort((a, b) => a - b);
+const rpcs = results.map((r) => r.result.rpcs).sort((a, b) => a - b);
+const tableSizes = sim.nodes.map((n) => n.node.state.routing.byId.size).sort((a, b) => a - b);
+const figures = {
+  nodes: nodeCount,
+  lookups: results.length,
+  hops_p50: percentile(hops, 0.5),
+  rpcs_p50: percentile(rpcs, 0.5),
+  rpcs_p99: percentile(rpcs, 0.99),
+  recall_k: Number((recalls.reduce((a, b) => a + b, 0) / (recalls.length * k)).toFixed(4)),
+  found_ge18: Number((recalls.filter((r) => r >= 18).length / recalls.length).toFixed(4)),
+  build_s: Number(buildS.toFixed(1)),
+  identities_s: Number(identitiesS.toFixed(1)),
+  lookups_s: Number(lookupS.toFixed(2)),
+  table_p50: percentile(tableSizes, 0.5),
+  messages: sim.network.stats.messages,
+  rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+  seed,
+};
+console.log(`${nodeCount} nodes built in ${figures.build_s} s (identities ${figures.identities_s} s), median table ${figures.table_p50} peers`);
+console.log(`${figures.lookups} lookups: hops p50 ${figures.hops_p50}, rpcs p50 ${figures.rpcs_p50} p99 ${figures.rpcs_p99}`);
+console.log(`recall of the true ${k} closest ${figures.recall_k}, lookups finding >= 18: ${figures.found_ge18}; rss ${figures.rss_mb} MB`);
+console.log(JSON.stringify(figures));

@@ -1,0 +1,325 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { TesdError } from '../../src/core/errors.js';
+import { JournalUnavailableError, type JournalStatus } from '../../src/events/event-store.js';
+import type { NewEvent, StoredEvent } from '../../src/events/event-types.js';
+import { MemoryEventStore } from '../../src/events/memory-event-store.js';
+import { SqliteEventStore } from '../../src/events/sqlite-event-store.js';
+import { verifyLog } from '../../src/events/verify-log.js';
+import { mixedEvents, nodeStarted, snapshotAt, tempDataDir } from './store-fixtures.js';
+
+function manualSchedule(): { schedule: (fn: () => void) => void; run(): void; count(): number } {
+  const queue: Array<() => void> = [];
+  return {
+    schedule: (fn) => queue.push(fn),
+    run: () => queue.splice(0).forEach((fn) => fn()),
+    count: () => queue.length,
+  };
+}
+
+function committedCount(dataDir: string): number {
+  const db = new Database(join(dataDir, 'events.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+test('appended events read back equal, in order, after reopen', (t) => {
+  const dir = tempDataDir(t);
+  const events = [nodeStarted(1_700_000_000_000), ...mixedEvents(500)];
+  const store = SqliteEventStore.open(dir);
+  const appended = events.map((e) => store.append(e));
+  const memory = new MemoryEventStore();
+  const expected = events.map((e) => memory.append(e));
+  assert.deepEqual(appended, expected, 'same seq and hash as the in-memory adapter');
+  store.close();
+
+  const reopened = SqliteEventStore.open(dir);
+  t.after(() => reopened.close());
+  assert.deepEqual([...reopened.read()], expected);
+  assert.equal(reopened.lastSeq, 501);
+  assert.equal(reopened.lastHash, expected.at(-1)!.hash);
+  const next = reopened.append(events[1]!);
+  assert.equal(next.seq, 502);
+});
+
+test('group commit: nothing written until the batch fills or the scheduled flush runs', (t) => {
+  const dir = tempDataDir(t);
+  const manual = manualSchedule();
+  const store = SqliteEventStore.open(dir, { batchSize: 100, schedule: manual.schedule });
+  t.after(() => store.close());
+  const events = mixedEvents(250);
+  events.slice(0, 99).forEach((e) => store.append(e));
+  assert.equal(committedCount(dir), 0);
+  assert.equal(manual.count(), 1, 'one flush scheduled for the whole batch');
+  store.append(events[99]!);
+  assert.equal(committedCount(dir), 100, 'a full batch commits at once');
+  events.slice(100, 130).forEach((e) => store.append(e));
+  assert.equal(committedCount(dir), 100);
+  manual.run();
+  assert.equal(committedCount(dir), 130, 'the scheduled flush commits the rest');
+  store.append(events[130]!);
+  store.flush();
+  assert.equal(committedCount(dir), 131);
+});
+
+test('the default scheduler commits within a turn of the event loop', async (t) => {
+  const dir = tempDataDir(t);
+  const store = SqliteEventStore.open(dir);
+  t.after(() => store.close());
+  mixedEvents(10).forEach((e) => store.append(e));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(committedCount(dir), 10);
+});
+
+test('reads by seq range, type, peer, key, lookup and limit match the in-memory adapter', (t) => {
+  const dir = tempDataDir(t);
+  const store = SqliteEventStore.open(dir, { batchSize: 7 });
+  t.after(() => store.close());
+  const memory = new MemoryEventStore();
+  for (const e of mixedEvents(3_000, 3)) {
+    store.append(e);
+    memory.append(e);
+  }
+  const sample = [...memory.read()].find((e) => e.type === 'lookup_step')!;
+  const queries = [
+    {},
+    { afterSeq: 1_200 },
+    { afterSeq: 10, untilSeq: 2_500 },
+    { type: 'peer_seen' as const },
+    { peer: sample.peer! },
+    { key: sample.key! },
+    { lookup: sample.lookup! },
+    { type: 'rpc_sent' as const, peer: sample.peer!, limit: 3 },
+    { afterSeq: 999, limit: 1_500 },
+    { limit: 0 },
+  ];
+  for (const q of queries) assert.deepEqual([...store.read(q)], [...memory.read(q)], JSON.stringify(q));
+});
+
+test('migrations are applied once and recorded', (t) => {
+  const dir = tempDataDir(t);
+  SqliteEventStore.open(dir).close();
+  SqliteEventStore.open(dir).close();
+  const db = new Database(join(dir, 'events.db'), { readonly: true });
+  t.after(() => db.close());
+  const rows = db.prepare('SELECT version, name FROM schema_migrations').all();
+  assert.deepEqual(rows, [{ version: 1, name: '0001_events.sql' }]);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").pluck().all();
+  assert.deepEqual(indexes.sort(), ['events_by_key', 'events_by_lookup', 'events_by_peer', 'events_by_type']);
+});
+
+test('snapshots: the latest is returned and mirrored to events.checkpoint', (t) => {
+  const dir = tempDataDir(t);
+  const store = SqliteEventStore.open(dir);
+  t.after(() => store.close());
+  assert.equal(store.latestSnapshot(), null);
+  mixedEvents(20).forEach((e) => store.append(e));
+  const first = snapshotAt(store);
+  store.saveSnapshot(first);
+  mixedEvents(20, 2).forEach((e) => store.append(e));
+  const second = snapshotAt(store);
+  store.saveSnapshot(second);
+  assert.deepEqual(store.latestSnapshot(), second);
+  assert.ok(existsSync(join(dir, 'events.checkpoint')));
+});
+
+test('a read-only open reads but refuses writes, and never takes the lock', (t) => {
+  const dir = tempDataDir(t);
+  const writer = SqliteEventStore.open(dir);
+  t.after(() => writer.close());
+  mixedEvents(5).forEach((e) => writer.append(e));
+  writer.flush();
+  const reader = SqliteEventStore.openReadOnly(dir);
+  t.after(() => reader.close());
+  assert.equal([...reader.read()].length, 5);
+  assert.throws(() => reader.append(mixedEvents(1)[0]!), { code: 'journal_read_only' });
+  assert.throws(() => reader.db.exec('DELETE FROM events'), /readonly/);
+  writer.append(mixedEvents(1)[0]!);
+  writer.flush();
+  assert.equal(reader.lastSeq, 6, 'follows the writer');
+});
+
+test('a read-only open of a missing database is a one-line TesdError', (t) => {
+  const dir = tempDataDir(t);
+  assert.throws(() => SqliteEventStore.openReadOnly(dir), (error: unknown) => {
+    assert.ok(error instanceof TesdError);
+    assert.match(error.message, /events\.db/);
+    return true;
+  });
+});
+
+test('a second writer on the same data directory is refused', (t) => {
+  const dir = tempDataDir(t);
+  const store = SqliteEventStore.open(dir);
+  assert.throws(() => SqliteEventStore.open(dir), {
+    code: 'data_dir_locked',
+    message: new RegExp(`in use by another tesd \\(pid ${process.pid}\\)`),
+  });
+  store.close();
+  SqliteEventStore.open(dir).close();
+});
+
+test('a file that is not a database is a one-line TesdError', async (t) => {
+  const dir = tempDataDir(t);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(dir, 'events.db'), 'this is not a database'.repeat(300));
+  assert.throws(() => SqliteEventStore.open(dir), {
+    code: 'journal_corrupt',
+    message: /events\.db is damaged/,
+  });
+  assert.ok(!existsSync(join(dir, 'tesd.lock')), 'the lock is released on failure');
+});
+
+interface ManualTimer {
+  retry: (() => void) | null;
+}
+
+function faultyStore(dir: string, statuses: JournalStatus[], timer: ManualTimer) {
+  let failing = false;
+  const store = SqliteEventStore.open(dir, {
+    batchSize: 10,
+    schedule: () => {},
+    wrapWrite: (write) => {
+      if (failing) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      write();
+    },
+    setRetryTimer: (retry) => {
+      timer.retry = retry;
+      return { cancel: () => (timer.retry = null) };
+    },
+    onStatusChange: (s) => statuses.push(s),
+  });
+  return { store, setFailing: (value: boolean) => (failing = value) };
+}
+
+test('degraded mode (injected SQLITE_FULL): paused, appends refused, nothing lost, resumed', (t) => {
+  const dir = tempDataDir(t);
+  const statuses: JournalStatus[] = [];
+  const timer: ManualTimer = { retry: null };
+  const { store, setFailing } = faultyStore(dir, statuses, timer);
+  t.after(() => store.close());
+  const events = mixedEvents(40);
+  events.slice(0, 10).forEach((e) => store.append(e));
+  setFailing(true);
+  events.slice(10, 19).forEach((e) => store.append(e));
+  store.append(events[19]!); // fills the batch: the write fails
+  assert.deepEqual(store.status, { paused: true, error: 'SQLITE_FULL: database or disk is full' });
+  assert.throws(() => store.append(events[20]!), JournalUnavailableError);
+  assert.throws(() => store.flush(), JournalUnavailableError);
+  assert.equal(store.lastSeq, 20);
+  assert.equal([...store.read()].length, 20, 'pending events are still readable');
+  timer.retry!();
+  assert.equal(store.status.paused, true, 'still full');
+  setFailing(false);
+  timer.retry!();
+  assert.deepEqual(store.status, { paused: false, error: null });
+  assert.deepEqual(
+    statuses.map((s) => s.paused),
+    [true, false],
+  );
+  assert.equal(committedCount(dir), 20);
+  store.append(events[20]!);
+  store.flush();
+  assert.ok(verifyLog(dir).ok);
+});
+
+test('degraded mode on a real full disk (tmpfs), or injection when mount is refused', async (t) => {
+  const { mountSmallTmpfs } = await import('./tmpfs.js');
+  const mount = mountSmallTmpfs(t, 2);
+  if (mount === null) {
+    t.diagnostic('mount refused: the injected SQLITE_FULL test above covers degraded mode');
+    t.skip('tmpfs mount not permitted');
+    return;
+  }
+  t.diagnostic(`real full disk: tmpfs of 2 MiB at ${mount.dir}`);
+  const statuses: JournalStatus[] = [];
+  const timer: ManualTimer = { retry: null };
+  const store = SqliteEventStore.open(mount.dir, {
+    batchSize: 200,
+    cacheMib: 1,
+    schedule: () => {},
+    setRetryTimer: (retry) => {
+      timer.retry = retry;
+      return { cancel: () => (timer.retry = null) };
+    },
+    onStatusChange: (s) => statuses.push(s),
+  });
+  const appended: StoredEvent[] = [];
+  const events = mixedEvents(40_000);
+  for (const e of events) {
+    try {
+      appended.push(store.append(e));
+    } catch (error) {
+      assert.ok(error instanceof JournalUnavailableError);
+      break;
+    }
+  }
+  assert.equal(store.status.paused, true, 'the disk filled up');
+  assert.match(store.status.error ?? '', /SQLITE_FULL|disk is full|SQLITE_IOERR/);
+  mount.grow(16);
+  timer.retry!();
+  assert.equal(store.status.paused, false);
+  store.append(events[appended.length]!);
+  store.close();
+  const reopened = SqliteEventStore.open(mount.dir);
+  const read = [...reopened.read()];
+  reopened.close();
+  assert.equal(read.length, appended.length + 1, 'nothing lost');
+  assert.deepEqual(read.slice(0, appended.length), appended);
+  assert.ok(verifyLog(mount.dir).ok);
+});
+
+test('property: any event sequence survives append, flush and reopen, and verifies', async (t) => {
+  const dir = tempDataDir(t);
+  let round = 0;
+  const hex = fc.stringMatching(/^[0-9a-f]{64}$/);
+  const arbitraryEvent: fc.Arbitrary<NewEvent> = fc.record({
+    type: fc.constant('peer_failed' as const),
+    at: fc.integer({ min: 0, max: 2 ** 45 }),
+    peer: fc.option(hex),
+    key: fc.option(hex),
+    lookup: fc.option(fc.nat()),
+    data: fc.record({
+      id: hex,
+      addr: fc.string(),
+      failures: fc.nat(),
+      error: fc.string({ unit: 'grapheme' }),
+    }, { noNullPrototype: true }),
+  }, { noNullPrototype: true });
+  const step = fc.oneof(
+    arbitraryEvent.map((e) => ({ kind: 'append' as const, e })),
+    fc.constant({ kind: 'flush' as const }),
+    fc.constant({ kind: 'reopen' as const }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { maxLength: 40 }), fc.integer({ min: 1, max: 8 }), async (steps, batchSize) => {
+      const sub = join(dir, String(round++));
+      let store = SqliteEventStore.open(sub, { batchSize });
+      const expected: StoredEvent[] = [];
+      for (const s of steps) {
+        if (s.kind === 'append') expected.push(store.append(s.e));
+        else if (s.kind === 'flush') store.flush();
+        else {
+          await new Promise((resolve) => setImmediate(resolve));
+          store.close();
+          store = SqliteEventStore.open(sub, { batchSize });
+        }
+      }
+      const read = [...store.read()];
+      store.close();
+      assert.deepEqual(read, expected);
+      const report = verifyLog(sub);
+      assert.ok(report.ok, report.problems.join('; '));
+      assert.equal(report.checkedRows, expected.length);
+    }),
+    { numRuns: 40 },
+  );
+});
