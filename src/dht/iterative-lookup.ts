@@ -9,10 +9,11 @@ import { closestEntries } from '../projections/routing-table.js';
 import type { DhtNode } from './dht-node.js';
 import { groupOf } from './diversity.js';
 import { sendRpc, type RpcResult } from './rpc-client.js';
-import { Shortlist, type Candidate } from './shortlist.js';
+import { LookupPlanner, type LookupEnd } from './lookup-planner.js';
+import type { Candidate } from './shortlist.js';
 import { peerFromWire } from './wire-peers.js';
 
-export type LookupEnd = 'converged' | 'deadline' | 'found' | 'exhausted';
+export type { LookupEnd };
 
 export interface LookupResult {
   /** The `seq` of its lookup_started event (SPEC §4.3); 0 if the journal was unavailable. */
@@ -40,14 +41,12 @@ export interface LookupRequest {
  * goal, per-RPC timeouts and a deadline. Every step is recorded, so it can be replayed.
  */
 export class IterativeLookup {
-  private readonly shortlist: Shortlist;
+  private readonly planner: LookupPlanner;
   private readonly pointers = new Map<string, Pointer>();
   private readonly targetHex: string;
   private readonly startedAtMs: number;
   private id = 0;
-  private inflight = 0;
   private rpcs = 0;
-  private foundPointers = false;
   private finished = false;
   private deadline: TimerHandle | null = null;
 
@@ -57,26 +56,36 @@ export class IterativeLookup {
     private readonly onDone: (result: LookupResult) => void,
   ) {
     const { config } = node;
-    this.shortlist = new Shortlist(request.target, config.k, config.maxPeersPerGroupPerBucket);
+    this.planner = new LookupPlanner(request.target, {
+      k: config.k,
+      alpha: config.alpha,
+      perGroup: config.maxPeersPerGroupPerBucket,
+      stopAtFirstValue: request.kind === 'value' && request.all !== true,
+    });
     this.targetHex = toHex(request.target);
     this.startedAtMs = node.timers.now();
   }
 
   start(): this {
-    const started = this.node.record(
-      'lookup_started',
-      { target: this.targetHex, kind: this.request.kind },
-      { key: this.targetHex },
-    );
-    this.id = started?.seq ?? 0;
-    for (const seed of this.request.seeds ?? []) this.consider(seed, 1);
+    const seeds = [...(this.request.seeds ?? [])];
     for (const entry of closestEntries(
       this.node.state.routing,
       this.request.target,
       this.node.config.k,
-    )) {
-      this.consider(entry.peer, 1);
-    }
+    ))
+      seeds.push(entry.peer);
+    const considered = seeds.filter((peer) => this.consider(peer, 1));
+    const started = this.node.record(
+      'lookup_started',
+      {
+        target: this.targetHex,
+        kind: this.request.kind,
+        seeds: considered.map((p) => p.identity.idHex),
+        seed_addrs: considered.map((p) => p.addr),
+      },
+      { key: this.targetHex },
+    );
+    this.id = started?.seq ?? 0;
     this.deadline = this.node.timers.setTimer(this.node.config.lookupDeadlineMs, () =>
       this.finish('deadline'),
     );
@@ -84,41 +93,26 @@ export class IterativeLookup {
     return this;
   }
 
-  private consider(peer: PeerInfo, hop: number): void {
-    if (peer.identity.idHex === this.node.idHex || !servesDht(peer.caps)) return;
-    this.shortlist.add(peer, hop, groupOf(peer.addr, this.node.config));
+  private consider(peer: PeerInfo, hop: number): boolean {
+    if (peer.identity.idHex === this.node.idHex || !servesDht(peer.caps)) return false;
+    return this.planner.consider(peer, hop, groupOf(peer.addr, this.node.config));
   }
 
-  private get stopQuerying(): boolean {
-    return this.request.kind === 'value' && this.request.all !== true && this.foundPointers;
-  }
-
-  /** Sends requests inside the window until alpha are in flight; finishes when nothing is left. */
+  /** Sends what the planner decides; finishes when it says the lookup is over. */
   private advance(): void {
     if (this.finished) return;
-    const window = this.shortlist.window();
-    if (!this.stopQuerying) {
-      for (const candidate of window) {
-        if (this.inflight >= this.node.config.alpha) break;
-        if (candidate.state === 'new') this.query(candidate);
-      }
-    }
-    if (this.inflight > 0) return;
-    if (this.stopQuerying) this.finish('found');
-    else if (window.length === 0) this.finish('exhausted');
-    else if (window.every((c) => c.state === 'answered')) this.finish('converged');
+    for (const candidate of this.planner.nextQueries()) this.query(candidate);
+    const end = this.planner.outcome();
+    if (end !== null) this.finish(end);
   }
 
   private query(candidate: Candidate): void {
-    candidate.state = 'inflight';
-    this.inflight++;
     this.rpcs++;
     const request =
       this.request.kind === 'value'
         ? ({ op: 'find_value', key: this.request.target } as const)
         : ({ op: 'find_node', target: this.request.target } as const);
     sendRpc(this.node, candidate.peer, request, this.id, (result) => {
-      this.inflight--;
       if (this.finished) return;
       this.onAnswer(candidate, result);
       this.advance();
@@ -126,13 +120,13 @@ export class IterativeLookup {
   }
 
   private onAnswer(candidate: Candidate, result: RpcResult): void {
-    const returned: string[] = [];
+    const returned: PeerInfo[] = [];
     let pointerCount = 0;
     if (result.ok) {
-      candidate.state = 'answered';
       pointerCount = this.absorb(candidate, result.response, returned);
+      this.planner.answered(candidate, pointerCount > 0);
     } else {
-      candidate.state = 'failed';
+      this.planner.failed(candidate);
     }
     this.node.record(
       'lookup_step',
@@ -142,7 +136,8 @@ export class IterativeLookup {
         hop: candidate.hop,
         outcome: result.ok ? 'ok' : result.outcome,
         latency_ms: result.latencyMs,
-        returned,
+        returned: returned.map((p) => p.identity.idHex),
+        returned_addrs: returned.map((p) => p.addr),
         pointers: pointerCount,
       },
       { peer: candidate.peer.identity.idHex, key: this.targetHex, lookup: this.id },
@@ -150,12 +145,12 @@ export class IterativeLookup {
   }
 
   /** Takes the nodes and pointers of an answer; returns how many valid pointers it held. */
-  private absorb(from: Candidate, response: Response, returned: string[]): number {
+  private absorb(from: Candidate, response: Response, returned: PeerInfo[]): number {
     if (response.op !== 'nodes' && response.op !== 'value') return 0;
     for (const wire of response.nodes) {
       const peer = peerFromWire(wire, this.node.identities, this.node.config.difficulty);
       if (typeof peer === 'string') continue;
-      returned.push(peer.identity.idHex);
+      returned.push(peer);
       this.consider(peer, from.hop + 1);
     }
     if (response.op !== 'value') return 0;
@@ -168,7 +163,6 @@ export class IterativeLookup {
       const known = this.pointers.get(publisher);
       if (known === undefined || known.seq < pointer.seq) this.pointers.set(publisher, pointer);
     }
-    if (valid > 0) this.foundPointers = true;
     return valid;
   }
 
@@ -176,7 +170,7 @@ export class IterativeLookup {
     if (this.finished) return;
     this.finished = true;
     this.deadline?.cancel();
-    const closest = this.shortlist.answered();
+    const closest = this.planner.result();
     const pointers = [...this.pointers.values()].sort((a, b) => b.seq - a.seq);
     const result: LookupResult = {
       id: this.id,

@@ -36,10 +36,18 @@ export function takeSnapshot(node: DhtNode): SnapshotRecord | null {
 }
 
 /** Restart = the latest snapshot + the events after it (SPEC §5). */
-export function restoreState(store: EventStore, identity: NodeIdentity, untilSeq?: number): NodeState {
+export function restoreState(
+  store: EventStore,
+  identity: NodeIdentity,
+  untilSeq?: number,
+): NodeState {
   let snapshot = store.latestSnapshot();
   if (snapshot !== null && untilSeq !== undefined && snapshot.seq > untilSeq) snapshot = null;
   const json = snapshot === null ? null : (JSON.parse(snapshot.state) as NodeStateJson);
-  const events = store.read(untilSeq === undefined ? { afterSeq: snapshot?.seq ?? 0 } : { afterSeq: snapshot?.seq ?? 0, untilSeq });
+  const events = store.read(
+    untilSeq === undefined
+      ? { afterSeq: snapshot?.seq ?? 0 }
+      : { afterSeq: snapshot?.seq ?? 0, untilSeq },
+  );
   return rebuildNodeState(identity.id, identity.idHex, json, events);
 }

@@ -58,7 +58,8 @@ export interface EventDataMap {
   pointer_refused: { key: string; publisher: string; reason: string };
   pointer_expired: { key: string; publisher: string };
   pointer_evicted: { key: string; publisher: string };
-  lookup_started: { target: string; kind: LookupKind };
+  /** `seeds`/`seed_addrs`: the hop-1 candidates, so `tesd replay --check` can re-run it. */
+  lookup_started: { target: string; kind: LookupKind; seeds: string[]; seed_addrs: string[] };
   lookup_step: {
     peer: string;
     addr: string;
@@ -66,6 +67,8 @@ export interface EventDataMap {
     outcome: RpcOutcome;
     latency_ms: number;
     returned: string[];
+    /** Addresses of `returned`, same order (their /24 matters to the lookup's decisions). */
+    returned_addrs: string[];
     pointers: number;
   };
   lookup_finished: {

@@ -1,0 +1,92 @@
+import type { PeerInfo } from '../core/node-info.js';
+import type { NodeId } from '../core/node-id.js';
+import { Shortlist, type Candidate } from './shortlist.js';
+
+export type LookupEnd = 'converged' | 'deadline' | 'found' | 'exhausted';
+
+export interface PlannerSettings {
+  readonly k: number;
+  readonly alpha: number;
+  /** At most this many candidates of one /24 in the window (SPEC §4.3). */
+  readonly perGroup: number;
+  /** A value lookup that stops once some node answered with pointers (find without --all). */
+  readonly stopAtFirstValue: boolean;
+}
+
+/**
+ * The decisions of an iterative lookup, without I/O: which peers to query next and when the
+ * lookup is over. IterativeLookup drives it with real RPCs; `tesd replay --check` drives it
+ * with the answers recorded in the log and compares what it decides with what was recorded.
+ */
+export class LookupPlanner {
+  private readonly shortlist: Shortlist;
+  private inflightCount = 0;
+  private foundValue = false;
+
+  constructor(
+    target: NodeId,
+    private readonly settings: PlannerSettings,
+  ) {
+    this.shortlist = new Shortlist(target, settings.k, settings.perGroup);
+  }
+
+  get inflight(): number {
+    return this.inflightCount;
+  }
+
+  /** Adds a candidate; false if this lookup already knows it. */
+  consider(peer: PeerInfo, hop: number, group: string | null): boolean {
+    return this.shortlist.add(peer, hop, group);
+  }
+
+  get(idHex: string): Candidate | undefined {
+    return this.shortlist.get(idHex);
+  }
+
+  private get stopQuerying(): boolean {
+    return this.settings.stopAtFirstValue && this.foundValue;
+  }
+
+  /** The candidates to query now, closest first, marked in flight (alpha at most in flight). */
+  nextQueries(): Candidate[] {
+    if (this.stopQuerying) return [];
+    const out: Candidate[] = [];
+    for (const candidate of this.shortlist.window()) {
+      if (this.inflightCount >= this.settings.alpha) break;
+      if (candidate.state !== 'new') continue;
+      candidate.state = 'inflight';
+      this.inflightCount++;
+      out.push(candidate);
+    }
+    return out;
+  }
+
+  answered(candidate: Candidate, hadPointers: boolean): void {
+    this.settle(candidate, 'answered');
+    if (hadPointers) this.foundValue = true;
+  }
+
+  failed(candidate: Candidate): void {
+    this.settle(candidate, 'failed');
+  }
+
+  private settle(candidate: Candidate, state: 'answered' | 'failed'): void {
+    if (candidate.state === 'inflight') this.inflightCount--;
+    candidate.state = state;
+  }
+
+  /** Why the lookup is over, or null while it goes on. Call after nextQueries(). */
+  outcome(): LookupEnd | null {
+    if (this.inflightCount > 0) return null;
+    if (this.stopQuerying) return 'found';
+    const window = this.shortlist.window();
+    if (window.length === 0) return 'exhausted';
+    if (window.every((c) => c.state === 'answered')) return 'converged';
+    return null;
+  }
+
+  /** Answered candidates of the window, closest first. */
+  result(): Candidate[] {
+    return this.shortlist.answered();
+  }
+}
