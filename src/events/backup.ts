@@ -30,7 +30,10 @@ export async function backupEventLog(
     const metadata = await store.db.backup(outPath, { progress: () => pages });
     return { totalPages: metadata.totalPages };
   } catch (error) {
-    throw new TesdError('backup_failed', `backup to ${outPath} failed: ${(error as Error).message}`);
+    throw new TesdError(
+      'backup_failed',
+      `backup to ${outPath} failed: ${(error as Error).message}`,
+    );
   } finally {
     store.close();
   }

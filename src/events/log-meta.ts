@@ -16,8 +16,7 @@ export const GENESIS_ANCHOR: ChainAnchor = { seq: 0, hash: GENESIS_HASH };
 
 function metaValue(db: Database, name: string): string | null {
   const row = db.prepare('SELECT value FROM log_meta WHERE name = ?').get(name) as
-    | { value: string }
-    | undefined;
+    { value: string } | undefined;
   return row?.value ?? null;
 }
 

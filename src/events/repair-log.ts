@@ -126,8 +126,9 @@ export function repairLog(dataDir: string, options: RepairOptions = {}): RepairR
       applyMigrations(fresh);
       before = countRows(old);
       try {
-        snapshotsBefore = (old.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number })
-          .n;
+        snapshotsBefore = (
+          old.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }
+        ).n;
       } catch {
         snapshotsBefore = 0;
       }

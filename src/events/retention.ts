@@ -88,9 +88,9 @@ export function retentionCut(db: Database, nowMs: number, policy: RetentionPolic
 /** Deletes rows up to `endSeq` (inclusive) from the start, as one step. */
 function deleteStep(db: Database, endSeq: number): void {
   db.transaction(() => {
-    const last = db.prepare('SELECT seq, hash FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(
-      endSeq,
-    ) as { seq: number; hash: string } | undefined;
+    const last = db
+      .prepare('SELECT seq, hash FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1')
+      .get(endSeq) as { seq: number; hash: string } | undefined;
     if (last === undefined) return;
     const started = db
       .prepare("SELECT data FROM events WHERE type = 'node_started' AND seq <= ?")

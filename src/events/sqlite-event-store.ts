@@ -17,22 +17,31 @@ import { chainHash } from './hash-chain.js';
 import { readAnchor } from './log-meta.js';
 import { applyMigrations, checkMigrated } from './migrations.js';
 import { verifyTail } from './verify-log.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 export const EVENTS_DB_FILE = 'events.db';
 const DEFAULT_BATCH_SIZE = 1_000; // one transaction per 1,000 events: ~10 ms of writing
+// Each commit rewrites every index page it touches, and peer and key inserts are scattered:
+// a commit per turn of the event loop would write ~4 KB per event. Waiting a few ms groups the
+// events of many turns into one commit; a process crash loses only uncommitted events, which
+// nothing has been told about yet.
+const DEFAULT_FLUSH_DELAY_MS = 10;
 const DEFAULT_RETRY_INTERVAL_MS = 1_000; // a full disk is freed by a human: no need to hurry
 const DEFAULT_CACHE_MIB = 32; // keeps the hot leaves of the peer and key indexes in memory
 const DEFAULT_KEEP_SNAPSHOTS = 2; // the latest, and one to fall back to
 const BUSY_TIMEOUT_MS = 50; // a writer never waits long: the event loop would stall
 const READ_PAGE_ROWS = 1_000;
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+const CHECKPOINT_INTERVAL_MS = 200; // often enough to stay under the WAL threshold at full load
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024; // the WAL shrinks back after a burst
 
 export interface SqliteEventStoreOptions {
   /** Commit when this many events are pending (group commit). */
   batchSize?: number;
-  /** Runs the automatic flush soon after the first pending append (default: setImmediate). */
+  /** Runs the automatic flush soon after the first pending append (default: a timer). */
   schedule?: (flush: () => void) => void;
+  /** Delay of the default automatic flush after the first pending append. */
+  flushDelayMs?: number;
   /** Schedules a retry while paused (default: an unref'ed setTimeout). */
   setRetryTimer?: (retry: () => void, delayMs: number) => TimerHandle;
   retryIntervalMs?: number;
@@ -44,6 +53,8 @@ export interface SqliteEventStoreOptions {
   lock?: boolean;
   /** Check the chain from the latest checkpoint to the tail at open (default true). */
   verifyOnOpen?: boolean;
+  /** Run WAL checkpoints in a worker thread (default true): no checkpoint stalls appends. */
+  checkpointInWorker?: boolean;
   /** Hex node public key for checkpoint signatures at open (else taken from the log). */
   pk?: string;
   cacheMib?: number;
@@ -62,7 +73,7 @@ interface EventRow {
 }
 
 function rowToEvent(row: EventRow): StoredEvent {
-  return { ...row, data: JSON.parse(row.data) } as StoredEvent;
+  return { ...row, data: JSON.parse(row.data) as unknown } as StoredEvent;
 }
 
 function sqliteCode(error: unknown): string {
@@ -97,7 +108,8 @@ function configure(db: Database.Database, cacheMib: number): void {
   // The peer and key indexes take scattered inserts: each group commit dirties ~one leaf page
   // per distinct peer. Checkpointing every 40 MB of WAL instead of every 4 MB writes each hot
   // page to the database once per checkpoint rather than ten times: 2x the append rate here
-  // (bench/journal.ts), and fewer bytes written to an SD card.
+  // (bench/journal.ts), and fewer bytes written to an SD card. Checkpoints normally run in a
+  // worker (wal-checkpointer.ts); this threshold is the safety net if the worker falls behind.
   db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
 }
@@ -112,6 +124,7 @@ export class SqliteEventStore implements EventStore {
   private retryTimer: TimerHandle | null = null;
   private closed = false;
   private readonly insertBatch: (rows: EventRow[]) => void;
+  private checkpointer: WalCheckpointer | null = null;
 
   private constructor(
     readonly dataDir: string,
@@ -129,7 +142,8 @@ export class SqliteEventStore implements EventStore {
       'INSERT INTO events (seq, at, type, peer, key, lookup, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertBatch = db.transaction((rows: EventRow[]) => {
-      for (const r of rows) insert.run(r.seq, r.at, r.type, r.peer, r.key, r.lookup, r.data, r.hash);
+      for (const r of rows)
+        insert.run(r.seq, r.at, r.type, r.peer, r.key, r.lookup, r.data, r.hash);
     });
   }
 
@@ -156,7 +170,10 @@ export class SqliteEventStore implements EventStore {
               `${report.problems[0]}; see tesd verify, or start with --repair`,
           );
       }
-      return new SqliteEventStore(dataDir, db, lock, options, false);
+      const store = new SqliteEventStore(dataDir, db, lock, options, false);
+      if (options.checkpointInWorker !== false)
+        store.checkpointer = startWalCheckpointer(path, CHECKPOINT_INTERVAL_MS);
+      return store;
     } catch (error) {
       db?.close();
       lock?.release();
@@ -184,8 +201,7 @@ export class SqliteEventStore implements EventStore {
 
   private committedTail(): { seq: number; hash: string } {
     const last = this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-      | { seq: number; hash: string }
-      | undefined;
+      { seq: number; hash: string } | undefined;
     return last ?? readAnchor(this.db);
   }
 
@@ -265,7 +281,7 @@ export class SqliteEventStore implements EventStore {
       if (this.failure === null) this.tryFlush();
     };
     if (this.options.schedule) this.options.schedule(run);
-    else setImmediate(run).unref();
+    else setTimeout(run, this.options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS).unref();
   }
 
   private pause(error: unknown): void {
@@ -307,11 +323,18 @@ export class SqliteEventStore implements EventStore {
     if (this.failure === null) this.tryFlush();
     const where: string[] = ['seq > ?'];
     const params: Array<string | number> = [];
-    if (query.untilSeq !== undefined) where.push('seq <= ?'), params.push(query.untilSeq);
-    if (query.type !== undefined) where.push('type = ?'), params.push(query.type);
-    if (query.peer !== undefined) where.push('peer = ?'), params.push(query.peer);
-    if (query.key !== undefined) where.push('key = ?'), params.push(query.key);
-    if (query.lookup !== undefined) where.push('lookup = ?'), params.push(query.lookup);
+    const filters: Array<[string, string | number | undefined]> = [
+      ['seq <= ?', query.untilSeq],
+      ['type = ?', query.type],
+      ['peer = ?', query.peer],
+      ['key = ?', query.key],
+      ['lookup = ?', query.lookup],
+    ];
+    for (const [condition, value] of filters) {
+      if (value === undefined) continue;
+      where.push(condition);
+      params.push(value);
+    }
     const statement = this.db.prepare(
       `SELECT seq, at, type, peer, key, lookup, data, hash FROM events
        WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
@@ -319,7 +342,11 @@ export class SqliteEventStore implements EventStore {
     let remaining = query.limit ?? Infinity;
     let after = query.afterSeq ?? -1;
     while (remaining > 0) {
-      const rows = statement.all(after, ...params, Math.min(remaining, READ_PAGE_ROWS)) as EventRow[];
+      const rows = statement.all(
+        after,
+        ...params,
+        Math.min(remaining, READ_PAGE_ROWS),
+      ) as EventRow[];
       for (const row of rows) yield rowToEvent(row);
       remaining -= rows.length;
       if (rows.length < READ_PAGE_ROWS) break;
@@ -355,8 +382,7 @@ export class SqliteEventStore implements EventStore {
     this.refuseIfReadOnly('saveSnapshot');
     this.flush();
     const row = this.db.prepare('SELECT hash FROM events WHERE seq = ?').get(snapshot.seq) as
-      | { hash: string }
-      | undefined;
+      { hash: string } | undefined;
     invariant(
       row?.hash === snapshot.hash,
       `snapshot at seq ${snapshot.seq} does not match the log (hash ${row?.hash ?? 'missing'})`,
@@ -394,6 +420,7 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     this.retryTimer?.cancel();
     this.retryTimer = null;
+    this.checkpointer?.stop();
     this.db.close();
     this.lock?.release();
     if (!flushed)

@@ -121,8 +121,7 @@ function fileCheckpoint(dataDir: string | undefined): LabeledCheckpoint[] {
 
 function tail(db: Database.Database, anchor: ChainAnchor): ChainAnchor {
   const last = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-    | ChainAnchor
-    | undefined;
+    ChainAnchor | undefined;
   return last ?? anchor;
 }
 
@@ -245,7 +244,10 @@ export function verifyLog(
         ...fileCheckpoint(dataDir),
       ];
       if (checkpoints.length > 0 && keys.length === 0)
-        findings.add('no node key known (no node_started event, none given): signatures unchecked', null);
+        findings.add(
+          'no node key known (no node_started event, none given): signatures unchecked',
+          null,
+        );
       const bySeq = checkCheckpoints(checkpoints, keys, anchor, tail(db, anchor), findings);
       walkChain(db, anchor, bySeq, findings);
     });

@@ -29,6 +29,8 @@ export interface SimulationOptions {
   readonly store?: MemoryEventStoreOptions;
   /** Start nodes with their maintenance timers (off by default so runUntilIdle ends). */
   readonly maintenance?: boolean;
+  /** Builds a node's event store (default: a MemoryEventStore); tests record SQLite logs. */
+  readonly storeFactory?: (index: number, identity: NodeIdentity) => EventStore;
 }
 
 export interface SimNode {
@@ -84,7 +86,8 @@ export class Simulation {
     const index = this.nodes.length;
     const addr = options.addr ?? simAddress(index);
     const { key, identity } = options.key ?? this.newKey();
-    const store = new MemoryEventStore(this.options.store ?? {});
+    const store =
+      this.options.storeFactory?.(index, identity) ?? new MemoryEventStore(this.options.store ?? {});
     const transport = this.network.attach(addr, key.pk);
     const node = new DhtNode({
       key,

@@ -44,7 +44,11 @@ test(`SIGKILL under load ${KILLS} times: chain intact, no committed event lost, 
     lastCommitted = Math.max(lastCommitted, committed);
     const store = SqliteEventStore.open(dir); // verifies the tail from the latest checkpoint
     assert.ok(store.lastSeq >= lastCommitted, `round ${round}: seq ${lastCommitted} was lost`);
-    if (lastCommitted > 0) assert.equal([...store.read({ afterSeq: lastCommitted - 1, limit: 1 })][0]?.seq, lastCommitted);
+    if (lastCommitted > 0)
+      assert.equal(
+        [...store.read({ afterSeq: lastCommitted - 1, limit: 1 })][0]?.seq,
+        lastCommitted,
+      );
     lastCommitted = store.lastSeq;
     store.close();
     if (round % 10 === 9 || round === KILLS - 1) {

@@ -38,7 +38,14 @@ export function eventMix(random: () => number, peerCount = 2_000): EventMix {
       const roll = random();
       if (roll < 0.25) {
         rid++;
-        return { type: 'rpc_sent', at, peer, key: null, lookup: null, data: { op, rid, addr, bytes: 120 } };
+        return {
+          type: 'rpc_sent',
+          at,
+          peer,
+          key: null,
+          lookup: null,
+          data: { op, rid, addr, bytes: 120 },
+        };
       }
       if (roll < 0.5)
         return {
@@ -56,9 +63,17 @@ export function eventMix(random: () => number, peerCount = 2_000): EventMix {
           peer,
           key: null,
           lookup: null,
-          data: { op, rid, outcome: 'ok', latency_ms: Math.floor(random() * 200), error_code: null },
+          data: {
+            op,
+            rid,
+            outcome: 'ok',
+            latency_ms: Math.floor(random() * 200),
+            error_code: null,
+          },
         };
-      if (roll < 0.85) return { type: 'peer_seen', at, peer, key: null, lookup: null, data: { id: peer, addr } };
+      if (roll < 0.85)
+        return { type: 'peer_seen', at, peer, key: null, lookup: null, data: { id: peer, addr } };
+      const returned = [pick(), pick(), pick()];
       if (random() < 0.1) {
         lookup++;
         target = hex(random, 32);
@@ -75,11 +90,11 @@ export function eventMix(random: () => number, peerCount = 2_000): EventMix {
           hop: Math.floor(random() * 6),
           outcome: 'ok',
           latency_ms: Math.floor(random() * 200),
-          returned: [peers[pick()]!, peers[pick()]!, peers[pick()]!],
+          returned: returned.map((i) => peers[i]!),
+          returned_addrs: returned.map((i) => addrs[i]!),
           pointers: 0,
         },
       };
     },
   };
 }
-

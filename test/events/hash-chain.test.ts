@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import { blake3 } from '@noble/hashes/blake3.js';
 import fc from 'fast-check';
 import { concatBytes, fromHex, toHex, utf8 } from '../../src/core/bytes.js';
-import { chainHash, encodeRowV1, GENESIS_HASH, type ChainRow } from '../../src/events/hash-chain.js';
+import {
+  chainHash,
+  encodeRowV1,
+  GENESIS_HASH,
+  type ChainRow,
+} from '../../src/events/hash-chain.js';
 
 /** The v1 encoding written out the slow, obvious way, hashed with a second BLAKE3. */
 function referenceHash(previous: string, row: ChainRow): string {
@@ -19,16 +24,33 @@ function referenceHash(previous: string, row: ChainRow): string {
 }
 
 test('the worked example of docs/event-log.md', () => {
-  const row = { seq: 1, at: 1_700_000_000_000, type: 'node_stopped', peer: null, key: null, lookup: null, data: '{"reason":"shutdown"}' };
+  const row = {
+    seq: 1,
+    at: 1_700_000_000_000,
+    type: 'node_stopped',
+    peer: null,
+    key: null,
+    lookup: null,
+    data: '{"reason":"shutdown"}',
+  };
   assert.equal(
     toHex(encodeRowV1(row)),
-    '0100000001' + '31' +
-      '010000000d' + '31373030303030303030303030' +
-      '010000000c' + '6e6f64655f73746f70706564' +
-      '00' + '00' + '00' +
-      '0100000015' + '7b22726561736f6e223a2273687574646f776e227d',
+    '0100000001' +
+      '31' +
+      '010000000d' +
+      '31373030303030303030303030' +
+      '010000000c' +
+      '6e6f64655f73746f70706564' +
+      '00' +
+      '00' +
+      '00' +
+      '0100000015' +
+      '7b22726561736f6e223a2273687574646f776e227d',
   );
-  assert.equal(chainHash(GENESIS_HASH, row), '5d18e4c42869005357c9fd9c18dcdc8b631cea50c82f4df2cbe907c052ac6ffd');
+  assert.equal(
+    chainHash(GENESIS_HASH, row),
+    '5d18e4c42869005357c9fd9c18dcdc8b631cea50c82f4df2cbe907c052ac6ffd',
+  );
 });
 
 test('property: the fast chain hash equals the reference encoding', () => {

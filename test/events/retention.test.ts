@@ -25,7 +25,10 @@ test('the time window deletes the old prefix behind the snapshot, in chunks, and
   const result = await applyRetention(store.db, {
     nowMs: START_MS + 45 * DAY_MS,
     policy: { chunkRows: 700 },
-    yieldToLoop: async () => void yields++,
+    yieldToLoop: () => {
+      yields++;
+      return Promise.resolve();
+    },
   });
   assert.equal(result.deletedRows, 5_001, 'every event older than 30 days, node_started included');
   assert.equal(result.anchorSeq, 5_001);
@@ -44,10 +47,18 @@ test('never deletes past the latest snapshot, and never reuses a seq', async (t)
   const dir = tempDataDir(t);
   let store = SqliteEventStore.open(dir);
   mixedEvents(300).forEach((e) => store.append(e));
-  assert.equal(retentionCut(store.db, START_MS + 365 * DAY_MS, DEFAULT_RETENTION), null, 'no snapshot yet');
+  assert.equal(
+    retentionCut(store.db, START_MS + 365 * DAY_MS, DEFAULT_RETENTION),
+    null,
+    'no snapshot yet',
+  );
   store.saveSnapshot(snapshotAt(store));
   await applyRetention(store.db, { nowMs: START_MS + 365 * DAY_MS });
-  assert.deepEqual([...store.read()].map((e) => e.seq), [300], 'the snapshot row stays');
+  assert.deepEqual(
+    [...store.read()].map((e) => e.seq),
+    [300],
+    'the snapshot row stays',
+  );
   store.close();
   store = SqliteEventStore.open(dir);
   assert.equal(store.append(mixedEvents(1)[0]!).seq, 301);
@@ -64,7 +75,10 @@ test('the size cap deletes enough of the prefix to get under the target', async 
   const pages = store.db.pragma('page_count', { simple: true }) as number;
   const maxBytes = Math.floor((pages * pageSize) / 2);
   const result = await applyRetention(store.db, { nowMs: START_MS, policy: { maxBytes } });
-  assert.ok(result.deletedRows >= 10_000 && result.deletedRows < 20_000, String(result.deletedRows));
+  assert.ok(
+    result.deletedRows >= 10_000 && result.deletedRows < 20_000,
+    String(result.deletedRows),
+  );
   const report = verifyLog(dir, { pk: nodePk });
   assert.ok(report.ok, report.problems.join('; '));
 });

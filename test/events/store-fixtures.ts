@@ -27,7 +27,14 @@ export function nodeStarted(at: number): NewEvent {
     peer: null,
     key: null,
     lookup: null,
-    data: { id: 'aa'.repeat(32), pk: nodePk, nonce: 1, addr: '127.0.0.1:4433', version: '0.1.0', difficulty: 8 },
+    data: {
+      id: 'aa'.repeat(32),
+      pk: nodePk,
+      nonce: 1,
+      addr: '127.0.0.1:4433',
+      version: '0.1.0',
+      difficulty: 8,
+    },
   };
 }
 
@@ -41,5 +48,12 @@ export function mixedEvents(count: number, seed = 1, startAt = 1_700_000_000_000
 export function snapshotAt(store: EventStore, key: SigningKey = nodeKey): SnapshotRecord {
   const seq = store.lastSeq;
   const hash = store.lastHash;
-  return { seq, hash, at: 1_700_000_000_000 + seq, version: 1, state: '{}', signature: signCheckpoint(key, seq, hash) };
+  return {
+    seq,
+    hash,
+    at: 1_700_000_000_000 + seq,
+    version: 1,
+    state: '{}',
+    signature: signCheckpoint(key, seq, hash),
+  };
 }

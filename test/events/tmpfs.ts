@@ -13,10 +13,15 @@ export interface SmallTmpfs {
   grow(sizeMib: number): void;
 }
 
-export function mountSmallTmpfs(t: { after(fn: () => void): void }, sizeMib: number): SmallTmpfs | null {
+export function mountSmallTmpfs(
+  t: { after(fn: () => void): void },
+  sizeMib: number,
+): SmallTmpfs | null {
   const dir = mkdtempSync(join(tmpdir(), 'tesd-tmpfs-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMib}m`, 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMib}m`, 'tmpfs', dir], {
+      stdio: 'ignore',
+    });
   } catch {
     rmSync(dir, { recursive: true, force: true });
     return null;

@@ -64,7 +64,9 @@ function edit(dir: string, change: (db: Database.Database) => void): void {
 
 /** The attacker's move: recompute every hash from `fromSeq` so the chain looks intact. */
 function rehashFrom(db: Database.Database, fromSeq: number): void {
-  const rows = db.prepare('SELECT * FROM events WHERE seq >= ? ORDER BY seq').all(fromSeq) as Array<{
+  const rows = db
+    .prepare('SELECT * FROM events WHERE seq >= ? ORDER BY seq')
+    .all(fromSeq) as Array<{
     seq: number;
     at: number;
     type: string;
@@ -73,7 +75,9 @@ function rehashFrom(db: Database.Database, fromSeq: number): void {
     lookup: number | null;
     data: string;
   }>;
-  let previous = (db.prepare('SELECT hash FROM events WHERE seq = ?').get(fromSeq - 1) as { hash: string }).hash;
+  let previous = (
+    db.prepare('SELECT hash FROM events WHERE seq = ?').get(fromSeq - 1) as { hash: string }
+  ).hash;
   const update = db.prepare('UPDATE events SET hash = ? WHERE seq = ?');
   for (const row of rows) {
     previous = chainHash(previous, row);
@@ -98,7 +102,13 @@ test('a clean log verifies: chain, checkpoints, quick_check', (t) => {
   const dir = tempDataDir(t);
   buildLog(dir);
   const report = verifyLog(dir, { pk: nodePk });
-  assert.deepEqual(report, { ok: true, checkedRows: 250, firstBadSeq: null, problems: [], badSnapshotSeqs: [] });
+  assert.deepEqual(report, {
+    ok: true,
+    checkedRows: 250,
+    firstBadSeq: null,
+    problems: [],
+    badSnapshotSeqs: [],
+  });
   assert.equal(repairLog(dir).droppedRows, 0);
 });
 
@@ -109,7 +119,7 @@ test('flipped bytes in the file are detected; repair keeps the rows before them'
   const bytes = readFileSync(path);
   const at = bytes.indexOf(MARKER);
   assert.ok(at > 0);
-  bytes[at + 3] ^= 0x01;
+  bytes[at + 3] = bytes[at + 3]! ^ 0x01;
   writeFileSync(path, bytes);
   const report = verifyLog(dir, { pk: nodePk });
   assert.equal(report.ok, false);
@@ -153,7 +163,10 @@ test('a deleted WAL (committed events lost behind a checkpoint) is detected and 
 
   const report = verifyLog(copy, { pk: nodePk });
   assert.equal(report.ok, false);
-  assert.match(report.problems.join('\n'), /events\.checkpoint is past the end of the log \(seq 102\)/);
+  assert.match(
+    report.problems.join('\n'),
+    /events\.checkpoint is past the end of the log \(seq 102\)/,
+  );
   assert.throws(() => SqliteEventStore.open(copy), {
     code: 'journal_corrupt',
     message: /broken at seq 103/,
@@ -164,7 +177,7 @@ test('a deleted WAL (committed events lost behind a checkpoint) is detected and 
 test('an edited row is detected', (t) => {
   const dir = tempDataDir(t);
   buildLog(dir);
-  edit(dir, (db) => db.prepare("UPDATE events SET at = at + 1 WHERE seq = 120").run());
+  edit(dir, (db) => db.prepare('UPDATE events SET at = at + 1 WHERE seq = 120').run());
   const report = verifyLog(dir, { pk: nodePk });
   assert.equal(report.firstBadSeq, 120);
   assert.match(report.problems[0]!, /event 120: hash does not match/);
@@ -198,7 +211,9 @@ test('reordered rows (two rows swap content) are detected', (t) => {
   const dir = tempDataDir(t);
   buildLog(dir);
   edit(dir, (db) => {
-    const get = db.prepare('SELECT at, type, peer, key, lookup, data, hash FROM events WHERE seq = ?');
+    const get = db.prepare(
+      'SELECT at, type, peer, key, lookup, data, hash FROM events WHERE seq = ?',
+    );
     const a = get.get(140) as Record<string, unknown>;
     const b = get.get(141) as Record<string, unknown>;
     const put = db.prepare(
@@ -218,7 +233,10 @@ test('a truncated tail behind a checkpoint is detected', (t) => {
   const report = verifyLog(dir, { pk: nodePk });
   assert.equal(report.ok, false);
   assert.equal(report.firstBadSeq, 181);
-  assert.match(report.problems.join('\n'), /snapshot at seq 200 is past the end of the log \(seq 180\)/);
+  assert.match(
+    report.problems.join('\n'),
+    /snapshot at seq 200 is past the end of the log \(seq 180\)/,
+  );
   assertRepairKeeps(dir, 180, null);
 });
 
@@ -232,4 +250,14 @@ test('a checkpoint signed by another key is reported', (t) => {
   assert.equal(report.ok, false);
   assert.match(report.problems.join('\n'), /snapshot at seq 250: signature does not verify/);
   assert.deepEqual(report.badSnapshotSeqs, [250]);
+});
+
+test('an edited row after the latest checkpoint stops the node at open', (t) => {
+  const dir = tempDataDir(t);
+  buildLog(dir);
+  edit(dir, (db) => db.prepare('UPDATE events SET at = at + 1 WHERE seq = 230').run());
+  assert.throws(() => SqliteEventStore.open(dir), {
+    code: 'journal_corrupt',
+    message: /broken at seq 230: event 230: hash does not match/,
+  });
 });

@@ -1,0 +1,226 @@
+/**
+ * `npm run bench:journal`: how fast the SQLite event store takes a realistic event mix, what
+ * plain better-sqlite3 does with the same rows, what each index costs, the longest event-loop
+ * stall (appends, group commits, snapshots, retention) and the size of 1M events.
+ * A human summary, then one JSON line. JOURNAL_EVENTS=200000 for a quicker run.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type Database from 'better-sqlite3';
+import { seededRandom } from '../src/core/random.js';
+import type { NewEvent } from '../src/events/event-types.js';
+import { chainHash, GENESIS_HASH } from '../src/events/hash-chain.js';
+import { migrationsDir } from '../src/events/migrations.js';
+import { applyRetention } from '../src/events/retention.js';
+import { SqliteEventStore } from '../src/events/sqlite-event-store.js';
+import { eventMix } from '../test/events/event-mix.js';
+import { snapshotAt } from '../test/events/store-fixtures.js';
+
+const EVENTS = Number(process.env.JOURNAL_EVENTS ?? 1_000_000);
+const INDEX_ROWS = Math.min(EVENTS, 200_000);
+const CHUNK = 10_000; // events generated at a time, so a million never sit in memory
+const BURST = Number(process.env.JOURNAL_BURST ?? 50); // appends per turn of the event loop
+const SNAPSHOT_EVERY = 100_000;
+const SNAPSHOT_STATE = JSON.stringify({ v: 1, peers: 'x'.repeat(500_000) }); // ~0.5 MB
+const START_MS = 1_700_000_000_000;
+
+type Row = [number, number, string, string | null, string | null, number | null, string, string];
+
+function* eventChunks(count: number): Generator<NewEvent[]> {
+  const random = seededRandom(7);
+  const mix = eventMix(() => random.float());
+  for (let done = 0; done < count; done += CHUNK) {
+    const n = Math.min(CHUNK, count - done);
+    yield Array.from({ length: n }, (_, i) => mix.next(START_MS + (done + i) * 3));
+  }
+}
+
+function* rowChunks(count: number): Generator<Row[]> {
+  let seq = 0;
+  let hash = GENESIS_HASH;
+  for (const events of eventChunks(count))
+    yield events.map((e) => {
+      const row = {
+        seq: ++seq,
+        at: e.at,
+        type: e.type,
+        peer: e.peer,
+        key: e.key,
+        lookup: e.lookup,
+        data: JSON.stringify(e.data),
+      };
+      hash = chainHash(hash, row);
+      return [row.seq, row.at, row.type, row.peer, row.key, row.lookup, row.data, hash];
+    });
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tesd-bench-'));
+}
+
+function dbBytes(db: Database.Database): number {
+  return (
+    (db.pragma('page_count', { simple: true }) as number) *
+    (db.pragma('page_size', { simple: true }) as number)
+  );
+}
+
+/** Plain better-sqlite3: the same schema (minus `drop` indexes), pragmas and batches. */
+function rawInsert(count: number, keepIndexes: (name: string) => boolean): number {
+  const dir = tempDir();
+  const store = SqliteEventStore.open(dir); // same file layout, pragmas and migrations
+  const db = store.db;
+  for (const name of ['events_by_type', 'events_by_peer', 'events_by_key', 'events_by_lookup'])
+    if (!keepIndexes(name)) db.exec(`DROP INDEX ${name}`);
+  const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const batch = db.transaction((rows: Row[]) => {
+    for (const r of rows) insert.run(...r);
+  });
+  let ms = 0;
+  for (const rows of rowChunks(count)) {
+    const start = performance.now();
+    for (let i = 0; i < rows.length; i += 1_000) batch(rows.slice(i, i + 1_000));
+    ms += performance.now() - start;
+  }
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return count / (ms / 1000);
+}
+
+function jsCostUs(count: number): number {
+  let hash = GENESIS_HASH;
+  let ms = 0;
+  for (const events of eventChunks(count)) {
+    const start = performance.now();
+    let seq = 0;
+    for (const e of events)
+      hash = chainHash(hash, { ...e, seq: ++seq, data: JSON.stringify(e.data) });
+    ms += performance.now() - start;
+  }
+  return (ms * 1000) / count;
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+interface AppendRun {
+  eps: number;
+  stallMs: number;
+  retentionStallMs: number;
+  retentionRows: number;
+  dbMb: number;
+  snapshotMs: number;
+  flushMaxMs: number;
+}
+
+async function appendRun(count: number): Promise<AppendRun> {
+  const dir = tempDir();
+  let flushMaxMs = 0;
+  const store = SqliteEventStore.open(dir, {
+    wrapWrite: (write) => {
+      const start = performance.now();
+      write();
+      flushMaxMs = Math.max(flushMaxMs, performance.now() - start);
+    },
+  });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  let ms = 0;
+  let snapshotMs = 0;
+  for (const events of eventChunks(count)) {
+    // Timed and monitored from here: generating the chunk is the bench's work, not the store's.
+    const start = performance.now();
+    loop.enable();
+    for (let i = 0; i < events.length; i += BURST) {
+      for (let j = i; j < i + BURST && j < events.length; j++) store.append(events[j]!);
+      await yieldToLoop(); // the automatic group commit runs here
+    }
+    loop.disable();
+    ms += performance.now() - start;
+    if (store.lastSeq % SNAPSHOT_EVERY === 0) {
+      const start = performance.now();
+      store.saveSnapshot({ ...snapshotAt(store), state: SNAPSHOT_STATE });
+      snapshotMs = Math.max(snapshotMs, performance.now() - start);
+    }
+  }
+  const start = performance.now();
+  store.flush();
+  ms += performance.now() - start;
+  const stallMs = loop.max / 1e6;
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  const dbMb = dbBytes(store.db) / 1e6;
+
+  store.saveSnapshot(snapshotAt(store));
+  const retentionLoop = monitorEventLoopDelay({ resolution: 1 });
+  retentionLoop.enable();
+  const retention = await applyRetention(store.db, {
+    nowMs: START_MS,
+    policy: { maxBytes: Math.floor((dbMb * 1e6) / 2) },
+  });
+  retentionLoop.disable();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    eps: count / (ms / 1000),
+    stallMs,
+    retentionStallMs: retentionLoop.max / 1e6,
+    retentionRows: retention.deletedRows,
+    dbMb: (dbMb * 1_000_000) / count,
+    snapshotMs,
+    flushMaxMs,
+  };
+}
+
+const round = (n: number, digits = 0): number => Number(n.toFixed(digits));
+
+async function main(): Promise<void> {
+  // Sanity: the bench reads the same migrations as the node.
+  readFileSync(join(migrationsDir(), '0001_events.sql'), 'utf8');
+  const js = jsCostUs(Math.min(EVENTS, 200_000));
+  const run = await appendRun(EVENTS);
+  const raw = rawInsert(EVENTS, () => true);
+  const indexCost: Record<string, number> = {
+    none: round(rawInsert(INDEX_ROWS, () => false)),
+    type: round(rawInsert(INDEX_ROWS, (n) => n === 'events_by_type')),
+    peer: round(rawInsert(INDEX_ROWS, (n) => n === 'events_by_peer')),
+    key: round(rawInsert(INDEX_ROWS, (n) => n === 'events_by_key')),
+    lookup: round(rawInsert(INDEX_ROWS, (n) => n === 'events_by_lookup')),
+  };
+  const maxStallMs = Math.max(run.stallMs, run.retentionStallMs);
+  console.log(`journal bench: ${EVENTS.toLocaleString()} events (rpc/peer_seen/lookup_step mix)`);
+  console.log(
+    `  SqliteEventStore.append   ${round(run.eps).toLocaleString()} events/s (JSON + hash chain: ${round(js, 1)} us/event)`,
+  );
+  console.log(
+    `  raw better-sqlite3 insert ${round(raw).toLocaleString()} rows/s, same table and indexes (ratio ${round(run.eps / raw, 2)})`,
+  );
+  console.log(
+    `  rows/s with one index (${INDEX_ROWS.toLocaleString()} rows): ${JSON.stringify(indexCost)}`,
+  );
+  console.log(
+    `  longest event-loop stall: ${round(run.stallMs, 1)} ms appending, ${round(run.retentionStallMs, 1)} ms in retention (${run.retentionRows.toLocaleString()} rows deleted), snapshot of 0.5 MB ${round(run.snapshotMs, 1)} ms, longest group commit ${round(run.flushMaxMs, 1)} ms`,
+  );
+  console.log(`  database size for 1M events: ${round(run.dbMb)} MB`);
+  console.log(
+    JSON.stringify({
+      bench: 'journal',
+      events: EVENTS,
+      append_eps: round(run.eps),
+      raw_insert_eps: round(raw),
+      append_to_raw_ratio: round(run.eps / raw, 2),
+      js_us_per_event: round(js, 2),
+      max_stall_ms: round(maxStallMs, 1),
+      append_stall_ms: round(run.stallMs, 1),
+      retention_stall_ms: round(run.retentionStallMs, 1),
+      snapshot_ms: round(run.snapshotMs, 1),
+      longest_commit_ms: round(run.flushMaxMs, 1),
+      db_mb_1m: round(run.dbMb),
+      index_rows_per_s: indexCost,
+      restart_ms_1m_snapshot: null, // placeholder: the lead fills in once the engine exists
+      restart_ms_1m_replay: null, // placeholder: the lead fills in once the engine exists
+      journal_overhead_ratio: null, // placeholder: the lead fills in once the engine exists
+    }),
+  );
+}
+
+await main();

@@ -1,0 +1,213 @@
+import { commonPrefixBits, compareDistance } from '../core/distance.js';
+import { parseNodeId, type NodeId } from '../core/node-id.js';
+import type { RpcOutcome } from '../events/event-types.js';
+import type { KnownPeer, LookupRecord } from './lookup-record.js';
+
+/**
+ * `tesd replay`: a lookup rebuilt step by step from its events alone (no engine code), so
+ * it shows what happened even when the engine has changed since. The shortlist shown is the
+ * k closest candidates that have not failed (the /24 cap of the window is not applied: the
+ * log does not record every candidate's address).
+ */
+
+export type ReplayCandidateState = 'new' | 'inflight' | 'answered' | 'failed';
+
+export interface ReplayCandidate {
+  id: string;
+  addr: string | null;
+  /** Bits shared with the target: higher is closer. */
+  cpl: number;
+  hop: number;
+  state: ReplayCandidateState;
+  /** Who returned it first (null for a seed from the table or the bootstrap seeds). */
+  learnedFrom: string | null;
+}
+
+export interface ReplayReturned {
+  id: string;
+  cpl: number;
+  /** First time this lookup heard of it. */
+  isNew: boolean;
+}
+
+export interface ReplayStep {
+  seq: number;
+  /** Since the lookup started. */
+  elapsedMs: number;
+  /** When the RPC went out, since the lookup started (null if no rpc_sent is recorded). */
+  sentElapsedMs: number | null;
+  peer: string;
+  addr: string;
+  hop: number;
+  cpl: number;
+  outcome: RpcOutcome;
+  latencyMs: number;
+  returned: ReplayReturned[];
+  pointers: number;
+  /** The k closest candidates not failed, after this step, closest first. */
+  shortlist: ReplayCandidate[];
+}
+
+export interface Replay {
+  id: number;
+  target: string;
+  kind: string;
+  startedAtMs: number;
+  k: number;
+  seeds: ReplayCandidate[];
+  steps: ReplayStep[];
+  /** RPCs sent that never produced a step (in flight at the end, or answered too late). */
+  unanswered: Array<{ peer: string; cpl: number; sentElapsedMs: number }>;
+  /** From the lookup_finished event, null if the lookup never finished. */
+  recorded: {
+    result: string[];
+    pointers: number;
+    hops: number;
+    rpcs: number;
+    durationMs: number;
+    reason: string;
+  } | null;
+  /** What the replay itself computes from the steps: should equal `recorded`. */
+  reconstructed: { result: string[]; hops: number; rpcs: number };
+  /** Why it ended, in words. */
+  explanation: string;
+}
+
+class ReplayShortlist {
+  readonly byId = new Map<string, ReplayCandidate & { nodeId: NodeId }>();
+
+  constructor(
+    private readonly target: NodeId,
+    private readonly k: number,
+    private readonly selfHex: string,
+  ) {}
+
+  add(peer: KnownPeer, hop: number, learnedFrom: string | null): boolean {
+    if (this.byId.has(peer.id) || peer.id === this.selfHex) return false;
+    const nodeId = parseNodeId(peer.id);
+    if (nodeId === null) return false;
+    this.byId.set(peer.id, {
+      id: peer.id,
+      addr: peer.addr,
+      cpl: commonPrefixBits(this.target, nodeId),
+      hop,
+      state: 'new',
+      learnedFrom,
+      nodeId,
+    });
+    return true;
+  }
+
+  /** The k closest not failed, closest first (copies, so steps keep their own picture). */
+  window(): ReplayCandidate[] {
+    return [...this.byId.values()]
+      .filter((c) => c.state !== 'failed')
+      .sort((a, b) => compareDistance(this.target, a.nodeId, b.nodeId))
+      .slice(0, this.k)
+      .map(({ nodeId: _nodeId, ...c }) => ({ ...c }));
+  }
+}
+
+/** Seeds: the table's k closest at the start, plus hop-1 peers the table did not hold. */
+export function replaySeeds(record: LookupRecord): KnownPeer[] {
+  const seeds = new Map<string, KnownPeer>(record.tableSeeds.map((p) => [p.id, p]));
+  const learned = new Set(record.steps.flatMap((s) => s.data.returned));
+  for (const step of record.steps)
+    if (step.data.hop === 1 && !seeds.has(step.data.peer))
+      seeds.set(step.data.peer, { id: step.data.peer, addr: step.data.addr });
+  for (const rpc of record.sent)
+    if (!seeds.has(rpc.peer) && !learned.has(rpc.peer))
+      seeds.set(rpc.peer, { id: rpc.peer, addr: rpc.addr });
+  return [...seeds.values()];
+}
+
+const EXPLANATIONS: Record<string, string> = {
+  converged: 'converged: the k closest peers it had seen had all answered',
+  exhausted: 'exhausted: no candidate left to query (none known, or all failed)',
+  deadline: 'deadline: the lookup deadline passed before the k closest had all answered',
+  found: 'found: a peer answered with pointers, and the RPCs already in flight returned',
+};
+
+export function replayLookup(record: LookupRecord, k = 20): Replay {
+  const shortlist = new ReplayShortlist(record.targetId, k, record.selfHex);
+  for (const seed of replaySeeds(record)) shortlist.add(seed, 1, null);
+  const seeds = shortlist.window();
+  const sentAt = new Map<string, number>();
+  const steps: ReplayStep[] = [];
+  let sentIndex = 0;
+  const sendUpTo = (seq: number): void => {
+    for (; sentIndex < record.sent.length && record.sent[sentIndex]!.seq < seq; sentIndex++) {
+      const rpc = record.sent[sentIndex]!;
+      sentAt.set(rpc.peer, rpc.atMs - record.startedAtMs);
+      shortlist.add({ id: rpc.peer, addr: rpc.addr }, 1, null);
+      const candidate = shortlist.byId.get(rpc.peer);
+      if (candidate !== undefined && candidate.state === 'new') candidate.state = 'inflight';
+    }
+  };
+  for (const step of record.steps) {
+    sendUpTo(step.seq);
+    const d = step.data;
+    const candidate = shortlist.byId.get(d.peer);
+    if (candidate !== undefined) candidate.state = d.outcome === 'ok' ? 'answered' : 'failed';
+    const returned = d.returned.map((id) => {
+      const isNew = shortlist.add({ id, addr: null }, d.hop + 1, d.peer);
+      return { id, cpl: shortlist.byId.get(id)?.cpl ?? 0, isNew };
+    });
+    steps.push({
+      seq: step.seq,
+      elapsedMs: step.atMs - record.startedAtMs,
+      sentElapsedMs: sentAt.get(d.peer) ?? null,
+      peer: d.peer,
+      addr: d.addr,
+      hop: d.hop,
+      cpl: candidate?.cpl ?? commonPrefixBits(record.targetId, parseNodeId(d.peer)!),
+      outcome: d.outcome,
+      latencyMs: d.latency_ms,
+      returned,
+      pointers: d.pointers,
+      shortlist: shortlist.window(),
+    });
+  }
+  sendUpTo(record.finished?.seq ?? Infinity);
+  const stepped = new Set(record.steps.map((s) => s.data.peer));
+  const unanswered = record.sent
+    .filter((rpc) => !stepped.has(rpc.peer))
+    .map((rpc) => ({
+      peer: rpc.peer,
+      cpl: shortlist.byId.get(rpc.peer)?.cpl ?? 0,
+      sentElapsedMs: rpc.atMs - record.startedAtMs,
+    }));
+  const answered = shortlist.window().filter((c) => c.state === 'answered');
+  const f = record.finished?.data;
+  const recorded =
+    f === undefined
+      ? null
+      : {
+          result: f.result,
+          pointers: f.pointers,
+          hops: f.hops,
+          rpcs: f.rpcs,
+          durationMs: f.duration_ms,
+          reason: f.reason,
+        };
+  return {
+    id: record.id,
+    target: record.target,
+    kind: record.kind,
+    startedAtMs: record.startedAtMs,
+    k,
+    seeds,
+    steps,
+    unanswered,
+    recorded,
+    reconstructed: {
+      result: answered.map((c) => c.id),
+      hops: answered[0]?.hop ?? 0,
+      rpcs: record.sent.length,
+    },
+    explanation:
+      f === undefined
+        ? 'unfinished: no lookup_finished event (the node stopped, or the lookup is still running)'
+        : (EXPLANATIONS[f.reason] ?? f.reason),
+  };
+}
