@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { toHex } from '../core/bytes.js';
+import type { SigningKey } from '../core/ed25519.js';
+import { TesdError } from '../core/errors.js';
 import { seededRandom } from '../core/random.js';
 import { DEFAULT_CONFIG, makeConfig } from '../dht/config.js';
 import { DhtNode } from '../dht/dht-node.js';
@@ -13,7 +16,7 @@ import { repairLog } from '../events/repair-log.js';
 import { EVENTS_DB_FILE, SqliteEventStore } from '../events/sqlite-event-store.js';
 import { QuicTransport } from '../net/quic-transport.js';
 import { realTimers } from '../net/real-timers.js';
-import { formatListenAddress } from './addresses.js';
+import { formatListenAddress, parseListenAddress } from './addresses.js';
 import { AdminServer } from './admin-server.js';
 import { loadOrCreateAdminToken } from './admin-token.js';
 import type { DaemonLog } from './daemon-log.js';
@@ -94,8 +97,9 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
   const state = restoreState(sqlite, identity);
   const restoredPeers = state.routing.byId.size;
   const restoredPointers = state.pointers.size;
+  const restoredSeq = state.lastSeq;
 
-  const transport = await QuicTransport.create({ bind: config.bind, key, logLevel: 'error' });
+  const transport = await createTransport(config.bind, key);
   cleanup.push(() => transport.close());
   const metrics = new NodeMetrics();
   const node = new DhtNode({
@@ -144,7 +148,7 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
   log.info(
     `tesd ${node.config.version} node ${identity.idHex} on ${transport.localAddr}` +
       `${config.client ? ' (client)' : ''}; restored ${restoredPeers} peers and ` +
-      `${restoredPointers} pointers from the log (seq ${state.lastSeq}); ` +
+      `${restoredPointers} pointers from the log (seq ${restoredSeq}); ` +
       `admin http://${adminAddress}, metrics http://${metricsAddress}/metrics`,
   );
   node.rejoin(config.bootstrap, (result) => {
@@ -155,8 +159,10 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
       table_size: result.tableSize,
     };
     log.info(
-      `joined: ${result.answered} of ${result.restored > 0 ? `${result.restored} restored peers` : `${result.peers} bootstrap peers`} ` +
-        `answered; ${result.tableSize} peers in the routing table`,
+      result.peers === 0 && result.restored === 0
+        ? 'no bootstrap or restored peers: waiting for others to join through this node'
+        : `joined: ${result.answered} of ${result.restored > 0 ? `${result.restored} restored peers` : `${result.peers} bootstrap peers`} ` +
+            `answered; ${result.tableSize} peers in the routing table`,
     );
   });
 
@@ -186,6 +192,37 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
     metricsAddress,
     stop: (reason) => (stopping ??= stop(reason)),
   };
+}
+
+/** The library only says "could not bind": probe the port with a plain UDP socket for why. */
+async function createTransport(bind: string, key: SigningKey): Promise<QuicTransport> {
+  try {
+    return await QuicTransport.create({ bind, key, logLevel: 'error' });
+  } catch (error) {
+    if (!(error instanceof TesdError) || error.code !== 'bind_failed') throw error;
+    const reason = await probeUdp(bind);
+    throw new TesdError('bind_failed', `cannot bind --bind ${bind} (UDP): ${reason ?? error.message}`);
+  }
+}
+
+function probeUdp(bind: string): Promise<string | null> {
+  const address = parseListenAddress(bind, '--bind');
+  const socket = createSocket(address.host.includes(':') ? 'udp6' : 'udp4');
+  return new Promise((resolve) => {
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      socket.close();
+      resolve(
+        error.code === 'EADDRINUSE'
+          ? 'the port is in use'
+          : error.code === 'EADDRNOTAVAIL'
+            ? 'no such local address'
+            : error.code === 'EACCES'
+              ? 'permission denied'
+              : error.message,
+      );
+    });
+    socket.bind(address.port, address.host, () => socket.close(() => resolve(null)));
+  });
 }
 
 function reportRepair(dataDir: string, pk: string, log: DaemonLog): void {

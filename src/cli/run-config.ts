@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { HostPort } from '../core/address.js';
 import { TesdError } from '../core/errors.js';
@@ -103,7 +103,7 @@ export function resolveRunConfig(
  */
 export function checkDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeDirectory(dataDir);
   } catch (error) {
     throw new TesdError('data_dir_unwritable', `cannot create --data-dir ${dataDir}: ${(error as Error).message}`);
   }
@@ -113,6 +113,23 @@ export function checkDataDir(dataDir: string): void {
     accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch {
     throw new TesdError('data_dir_unwritable', `--data-dir ${dataDir} is not writable by this user`);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node 20's recursive mkdirSync loops forever under /proc
+ * (`tesd run --data-dir /proc/x` hung instead of failing).
+ */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+    makeDirectory(parent);
+    mkdirSync(dir, { mode: 0o700 });
   }
 }
 

@@ -163,6 +163,24 @@ export class DhtNode {
     return this.journalError !== null || this.store.status.paused;
   }
 
+  /** True when events can be recorded; records the pause and resumption once the store recovered. */
+  canRecord(): boolean {
+    const status = this.store.status;
+    if (status.paused) {
+      if (this.journalError === null) this.pauseJournal(status.error ?? 'journal paused');
+      return false;
+    }
+    if (this.journalError !== null) this.resumeJournal();
+    return true;
+  }
+
+  private pauseJournal(error: string): void {
+    this.journalError = error;
+    this.warn(
+      `event journal unavailable (${error}): serving reads only, refusing stores until it recovers`,
+    );
+  }
+
   rid(): number {
     this.nextRid = (this.nextRid + 1) >>> 0;
     return this.nextRid;
@@ -177,7 +195,7 @@ export class DhtNode {
     data: EventDataMap[T],
     refs: EventRefs = {},
   ): StoredEvent | null {
-    if (this.journalError !== null && !this.store.status.paused) this.resumeJournal();
+    if (!this.canRecord()) return null;
     const event = {
       type,
       at: this.timers.now(),
@@ -191,9 +209,7 @@ export class DhtNode {
       stored = this.store.append(event);
     } catch (error) {
       if (!(error instanceof JournalUnavailableError)) throw error;
-      if (this.journalError === null)
-        this.warn(`${error.message}; serving reads only until it recovers`);
-      this.journalError ??= error.message;
+      if (this.journalError === null) this.pauseJournal(error.message);
       return null;
     }
     evolveNode(this.state, stored);

@@ -20,7 +20,7 @@ export function decideStore(
   fromAddr: string,
   peerHex: string | null,
 ): StoreOutcome {
-  if (node.journalPaused)
+  if (!node.canRecord())
     return { ok: false, reason: 'journal unavailable', errorCode: ErrorCode.OVERLOADED };
   const keyHex = toHex(pointer.key);
   const publisherHex = toHex(pointer.publisher);

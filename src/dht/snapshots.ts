@@ -16,7 +16,7 @@ import type { DhtNode } from './dht-node.js';
  * (seq, hash) is signed with the node key (SPEC §5). Returns null if the journal is paused.
  */
 export function takeSnapshot(node: DhtNode): SnapshotRecord | null {
-  if (node.journalPaused) return null;
+  if (!node.canRecord()) return null;
   node.store.flush();
   const seq = node.store.lastSeq;
   const hash = node.store.lastHash;

@@ -59,9 +59,18 @@ function whereClause(filter: EventFilter): { sql: string; params: Array<string |
     where.push(`${column} >= ? AND ${column} < ?`);
     params.push(prefix, prefix + 'g');
   }
-  if (filter.lookup !== undefined) where.push('lookup = ?'), params.push(filter.lookup);
-  if (filter.sinceMs !== undefined) where.push('at >= ?'), params.push(filter.sinceMs);
-  if (filter.afterSeq !== undefined) where.push('seq > ?'), params.push(filter.afterSeq);
+  if (filter.lookup !== undefined) {
+    where.push('lookup = ?');
+    params.push(filter.lookup);
+  }
+  if (filter.sinceMs !== undefined) {
+    where.push('at >= ?');
+    params.push(filter.sinceMs);
+  }
+  if (filter.afterSeq !== undefined) {
+    where.push('seq > ?');
+    params.push(filter.afterSeq);
+  }
   return { sql: where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`, params };
 }
 

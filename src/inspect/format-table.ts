@@ -10,8 +10,9 @@ export function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as string | number | boolean);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? '';
 }
 
 function truncate(text: string, width: number): string {
@@ -71,7 +72,10 @@ export function renderCsv(columns: string[], rows: unknown[][]): string {
 }
 
 /** Rows as JSON objects keyed by column name (one array, pretty enough to read). */
-export function rowsToObjects(columns: string[], rows: unknown[][]): Array<Record<string, unknown>> {
+export function rowsToObjects(
+  columns: string[],
+  rows: unknown[][],
+): Array<Record<string, unknown>> {
   return rows.map((row) =>
     Object.fromEntries(
       columns.map((name, i) => {

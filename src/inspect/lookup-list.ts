@@ -36,7 +36,10 @@ export function listLookups(db: Database.Database, filter: LookupFilter = {}): L
     where.push("json_extract(s.data, '$.kind') = ?");
     params.push(filter.kind);
   }
-  if (filter.sinceMs !== undefined) where.push('s.at >= ?'), params.push(filter.sinceMs);
+  if (filter.sinceMs !== undefined) {
+    where.push('s.at >= ?');
+    params.push(filter.sinceMs);
+  }
   const rows = db
     .prepare(
       `SELECT s.seq AS id, s.at AS at, s.data AS started, f.data AS finished
@@ -54,9 +57,7 @@ export function listLookups(db: Database.Database, filter: LookupFilter = {}): L
   return rows.map((row) => {
     const started = JSON.parse(row.started) as EventDataMap['lookup_started'];
     const finished =
-      row.finished === null
-        ? null
-        : (JSON.parse(row.finished) as EventDataMap['lookup_finished']);
+      row.finished === null ? null : (JSON.parse(row.finished) as EventDataMap['lookup_finished']);
     return {
       id: row.id,
       target: started.target,

@@ -1,6 +1,6 @@
 import { TesdError } from '../core/errors.js';
 import { parseNodeId, type NodeId } from '../core/node-id.js';
-import type { EventDataMap, EventOf, LookupKind, StoredEvent } from '../events/event-types.js';
+import type { EventDataMap, LookupKind, StoredEvent } from '../events/event-types.js';
 import type { SqliteEventStore } from '../events/sqlite-event-store.js';
 import { closestEntries } from '../projections/routing-table.js';
 import { stateAt } from './time-travel.js';
@@ -94,7 +94,11 @@ export function loadLookup(
     else if (event.type === 'lookup_step')
       steps.push({ seq: event.seq, atMs: event.at, data: event.data });
     else if (event.type === 'lookup_finished')
-      finished = { seq: event.seq, atMs: event.at, data: (event as EventOf<'lookup_finished'>).data };
+      finished = {
+        seq: event.seq,
+        atMs: event.at,
+        data: event.data,
+      };
   }
   return {
     id,

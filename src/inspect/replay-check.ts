@@ -70,15 +70,17 @@ export function checkReplay(record: LookupRecord, options: CheckOptions = {}): C
   const planner = new LookupPlanner(record.targetId, settings);
   // Addresses the lookup used: the candidates' /24 groups shape the window.
   const addrs = new Map<string, string>();
+  for (const seed of record.tableSeeds) if (seed.addr !== null) addrs.set(seed.id, seed.addr);
   for (const rpc of record.sent) addrs.set(rpc.peer, rpc.addr);
   for (const step of record.steps) addrs.set(step.data.peer, step.data.addr);
   let unknownAddrs = 0;
   const consider = (peer: KnownPeer, hop: number): void => {
     if (peer.id === record.selfHex) return;
     const addr = peer.addr ?? addrs.get(peer.id) ?? null;
-    if (addr === null) unknownAddrs++;
     const info = peerInfo({ id: peer.id, addr });
-    if (info !== null) planner.consider(info, hop, addr === null ? null : groupOf(addr, config));
+    if (info === null) return;
+    const added = planner.consider(info, hop, addr === null ? null : groupOf(addr, config));
+    if (added && addr === null) unknownAddrs++;
   };
   for (const seed of replaySeeds(record)) consider(seed, 1);
 

@@ -1,5 +1,5 @@
 import type { Replay, ReplayCandidate } from './lookup-replay.js';
-import { formatTime } from './time-spec.js';
+import { formatTime, plural } from './time-spec.js';
 
 /** `tesd replay` as text: one block per step, then the result and why the lookup ended. */
 
@@ -48,18 +48,20 @@ export function renderReplay(replay: Replay, width = 100): string {
         : `${step.outcome.toUpperCase()} after ${step.latencyMs} ms`;
     out.push(
       `step ${i + 1}  +${step.elapsedMs} ms  ${short(step.peer)} ${step.addr}  ` +
-        `shares ${step.cpl} bits, hop ${step.hop}: ${result}`,
+        `shares ${plural(step.cpl, 'bit')}, hop ${step.hop}: ${result}`,
     );
     if (step.outcome === 'ok') {
       const fresh = step.returned.filter((r) => r.isNew);
       const best = Math.max(-1, ...step.returned.map((r) => r.cpl));
       out.push(
-        `      returned ${step.returned.length} peers (${fresh.length} new` +
-          (best >= 0 ? `, closest shares ${best} bits` : '') +
-          `), ${step.pointers} pointers`,
+        `      returned ${plural(step.returned.length, 'peer')} (${fresh.length} new` +
+          (best >= 0 ? `, closest shares ${plural(best, 'bit')}` : '') +
+          `), ${plural(step.pointers, 'pointer')}`,
       );
       if (fresh.length > 0)
-        out.push(...wrap(fresh.map((r) => `${short(r.id)}:${r.cpl}`), '      new: ', width));
+        out.push(
+          ...wrap(['new:', ...fresh.map((r) => `${short(r.id)}:${r.cpl}`)], '      ', width),
+        );
     }
     out.push(`      shortlist:`, ...shortlistLine(step.shortlist, width));
   });
@@ -80,8 +82,7 @@ export function renderReplay(replay: Replay, width = 100): string {
       ...wrap(r.result.map(short), '      ', width),
     );
     const c = replay.reconstructed;
-    const same =
-      c.rpcs === r.rpcs && c.hops === r.hops && c.result.join() === r.result.join();
+    const same = c.rpcs === r.rpcs && c.hops === r.hops && c.result.join() === r.result.join();
     out.push(
       same
         ? 'the steps above reproduce the recorded result, hops and RPC count'

@@ -2,7 +2,7 @@ import { ID_BITS } from '../core/node-id.js';
 import { routingToJson, type RoutingJson } from '../projections/routing-table.js';
 import { renderTable } from './format-table.js';
 import type { StateAt } from './time-travel.js';
-import { formatAgo, formatTime } from './time-spec.js';
+import { formatAgo, formatTime, plural } from './time-spec.js';
 
 /** `tesd routing`: the table at a moment, grouped by bucket. */
 export interface RoutingView {
@@ -37,13 +37,13 @@ function header(view: { seq: number; at_ms: number | null; snapshot_seq: number 
 }
 
 export function renderRouting(view: RoutingView, maxWidth = Infinity): string {
-  const out = [`routing table of ${view.self}, ${view.peers} peers, ${header(view)}`];
+  const out = [`routing table of ${view.self}, ${plural(view.peers, 'peer')}, ${header(view)}`];
   const nowMs = view.at_ms ?? 0;
   for (const bucket of view.buckets) {
     out.push(
       '',
       `bucket ${bucket.index}: distance 2^${bucket.index}..2^${bucket.index + 1} ` +
-        `(shares ${bucket.shared_prefix_bits} prefix bits), ${bucket.entries.length} peers, ` +
+        `(shares ${plural(bucket.shared_prefix_bits, 'prefix bit')}), ${plural(bucket.entries.length, 'peer')}, ` +
         `${bucket.replacements.length} cached, last activity ${formatTime(bucket.last_activity_at_ms)}`,
     );
     if (bucket.entries.length > 0) {

@@ -61,3 +61,8 @@ export function formatDurationMs(ms: number): string {
 export function formatAgo(atMs: number, nowMs: number): string {
   return `${formatDurationMs(Math.max(0, nowMs - atMs))} ago`;
 }
+
+/** "1 peer", "3 peers". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -4,11 +4,7 @@ import { parseNodeId } from '../core/node-id.js';
 import type { StoredEvent } from '../events/event-types.js';
 import { readAnchor } from '../events/log-meta.js';
 import type { SqliteEventStore } from '../events/sqlite-event-store.js';
-import {
-  rebuildNodeState,
-  type NodeState,
-  type NodeStateJson,
-} from '../projections/node-state.js';
+import { rebuildNodeState, type NodeState, type NodeStateJson } from '../projections/node-state.js';
 import type { Moment } from './time-spec.js';
 
 /**
@@ -40,7 +36,10 @@ export function resolveMoment(db: Database.Database, moment: Moment | null): num
   if (moment === null) return lastSeq;
   if ('seq' in moment) {
     if (moment.seq > lastSeq)
-      throw new TesdError('bad_moment', `seq ${moment.seq} is past the end of the log (${lastSeq})`);
+      throw new TesdError(
+        'bad_moment',
+        `seq ${moment.seq} is past the end of the log (${lastSeq})`,
+      );
     return moment.seq;
   }
   // Scans back from the tail: recent moments, the common question, are found at once.
@@ -102,7 +101,8 @@ export function stateAt(store: SqliteEventStore, moment: Moment | null): StateAt
     );
   const selfHex = selfAt(db, seq, snapshot);
   const selfId = parseNodeId(selfHex);
-  if (selfId === null) throw new TesdError('no_identity', `recorded node ID "${selfHex}" is not hex`);
+  if (selfId === null)
+    throw new TesdError('no_identity', `recorded node ID "${selfHex}" is not hex`);
   const fromSeq = row?.seq ?? 0;
   let folded = 0;
   let atMs: number | null = null;
@@ -122,8 +122,7 @@ export function stateAt(store: SqliteEventStore, moment: Moment | null): StateAt
   }
   if (atMs === null) {
     const at = db.prepare('SELECT at FROM events WHERE seq = ?').get(seq) as
-      | { at: number }
-      | undefined;
+      { at: number } | undefined;
     atMs = at?.at ?? (seq > 0 ? state.lastEventAtMs : null);
   }
   return { state, seq, atMs, snapshotSeq: row?.seq ?? null, foldedEvents: folded };

@@ -10,7 +10,12 @@ import { MemoryEventStore, type MemoryEventStoreOptions } from '../events/memory
 import type { EventStore } from '../events/event-store.js';
 import { SimNetwork } from '../net/sim-network.js';
 import { VirtualTimers } from '../net/virtual-timers.js';
-import { emptyNodeState, evolveNode, nodeStateToJson, type NodeState } from '../projections/node-state.js';
+import {
+  emptyNodeState,
+  evolveNode,
+  nodeStateToJson,
+  type NodeState,
+} from '../projections/node-state.js';
 
 /**
  * A whole network in one process on virtual time, deterministic from a seed (STYLE.md):
@@ -82,12 +87,19 @@ export class Simulation {
     return { key, identity };
   }
 
-  addNode(options: { addr?: string; config?: Partial<DhtConfig>; key?: { key: SigningKey; identity: NodeIdentity } } = {}): SimNode {
+  addNode(
+    options: {
+      addr?: string;
+      config?: Partial<DhtConfig>;
+      key?: { key: SigningKey; identity: NodeIdentity };
+    } = {},
+  ): SimNode {
     const index = this.nodes.length;
     const addr = options.addr ?? simAddress(index);
     const { key, identity } = options.key ?? this.newKey();
     const store =
-      this.options.storeFactory?.(index, identity) ?? new MemoryEventStore(this.options.store ?? {});
+      this.options.storeFactory?.(index, identity) ??
+      new MemoryEventStore(this.options.store ?? {});
     const transport = this.network.attach(addr, key.pk);
     const node = new DhtNode({
       key,
@@ -156,11 +168,15 @@ export class Simulation {
       const { node } = simNode;
       invariant(!node.state.routing.byId.has(node.idHex), `node ${simNode.index} holds its own ID`);
       let shadow = this.shadows.get(simNode) ?? emptyNodeState(node.identity.id, node.idHex);
-      for (const event of simNode.store.read({ afterSeq: shadow.lastSeq })) shadow = evolveNode(shadow, event);
+      for (const event of simNode.store.read({ afterSeq: shadow.lastSeq }))
+        shadow = evolveNode(shadow, event);
       this.shadows.set(simNode, shadow);
       const live = JSON.stringify(nodeStateToJson(node.state));
       const folded = JSON.stringify(nodeStateToJson(shadow));
-      invariant(live === folded, `node ${simNode.index}: state folded from its log differs from the live state`);
+      invariant(
+        live === folded,
+        `node ${simNode.index}: state folded from its log differs from the live state`,
+      );
     }
   }
 }

@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fromHex, toHex } from '../../src/core/bytes.js';
 import { signingKeyFromSecret } from '../../src/core/ed25519.js';
-import { checkPointer, pointerKey, pointerSigningBytes, signPointer } from '../../src/core/pointer.js';
+import {
+  checkPointer,
+  pointerKey,
+  pointerSigningBytes,
+  signPointer,
+} from '../../src/core/pointer.js';
 import { deriveNodeId, findNonce } from '../../src/core/proof-of-work.js';
 import { decodeFrame, encodeFrame } from '../../src/net/frame-codec.js';
 
@@ -11,7 +16,12 @@ import { decodeFrame, encodeFrame } from '../../src/net/frame-codec.js';
 function vectors(): Record<string, string> {
   const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
   const block = /```vectors\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
-  return Object.fromEntries(block.trim().split('\n').map((line) => line.split(': ') as [string, string]));
+  return Object.fromEntries(
+    block
+      .trim()
+      .split('\n')
+      .map((line) => line.split(': ') as [string, string]),
+  );
 }
 
 const v = vectors();

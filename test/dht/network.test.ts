@@ -15,7 +15,8 @@ import { pointerToWire } from '../../src/dht/wire-peers.js';
 import { createSimulation } from '../../src/sim/simulation.js';
 import { seeded } from '../support/seed.js';
 
-const tessera = (n: number): Uint8Array => Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + n) & 255);
+const tessera = (n: number): Uint8Array =>
+  Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + n) & 255);
 
 test('3 nodes bootstrap into each other’s tables', () => {
   seeded(1, (seed) => {
@@ -43,7 +44,10 @@ test('10-node lookups converge to the true k closest', () => {
         .sort((a, b) => compareDistance(target, a.id, b.id))
         .slice(0, 4)
         .map((id) => id.idHex);
-      assert.deepEqual(result?.closest.map((p) => p.identity.idHex), truth);
+      assert.deepEqual(
+        result?.closest.map((p) => p.identity.idHex),
+        truth,
+      );
       assert.equal(result?.reason, 'converged');
     }
   });
@@ -83,7 +87,10 @@ test('a departed node is detected and evicted after 3 failed RPCs', () => {
     }
     assert.ok(!watcher.state.routing.byId.has(gone.identity.idHex));
     const failures = [...watcher.store.read({ type: 'peer_failed', peer: gone.identity.idHex })];
-    assert.deepEqual(failures.map((e) => (e.type === 'peer_failed' ? e.data.failures : 0)), [1, 2, 3]);
+    assert.deepEqual(
+      failures.map((e) => (e.type === 'peer_failed' ? e.data.failures : 0)),
+      [1, 2, 3],
+    );
     const evicted = [...watcher.store.read({ type: 'peer_evicted', peer: gone.identity.idHex })];
     assert.equal(evicted.length, 1);
   });
@@ -104,8 +111,12 @@ test('a node whose proof of work is too weak is rejected with error 5 and never 
     sim.runUntilIdle();
     for (let i = 0; i < 4; i++) assert.ok(!sim.node(i).state.routing.byId.has(weak.identity.idHex));
     const rejected = [...sim.nodes[0]!.store.read({ type: 'peer_rejected' })];
-    assert.ok(rejected.some((e) => e.type === 'peer_rejected' && e.data.reason === 'insufficient_work'));
-    const errors = [...weak.store.read({ type: 'rpc_completed' })].filter((e) => e.type === 'rpc_completed' && e.data.error_code === 5);
+    assert.ok(
+      rejected.some((e) => e.type === 'peer_rejected' && e.data.reason === 'insufficient_work'),
+    );
+    const errors = [...weak.store.read({ type: 'rpc_completed' })].filter(
+      (e) => e.type === 'rpc_completed' && e.data.error_code === 5,
+    );
     assert.ok(errors.length > 0, 'the weak node was answered with error 5');
     assert.equal(answer?.closest.length, 0);
   });
@@ -127,7 +138,12 @@ test('a forged or tampered pointer is refused with error 6', () => {
     const original = [...target.state.pointers.byKey.values()][0]!.values().next().value!.pointer;
     const tampered = { ...original, seq: original.seq + 1 };
     const attacker = sim.newKey().key;
-    const forged = { ...original, seq: original.seq + 2, sig: new Uint8Array(64).fill(9), publisher: attacker.pk };
+    const forged = {
+      ...original,
+      seq: original.seq + 2,
+      sig: new Uint8Array(64).fill(9),
+      publisher: attacker.pk,
+    };
     for (const pointer of [tampered, forged]) {
       let code: number | null | undefined;
       const sender = sim.node(2);
@@ -138,13 +154,22 @@ test('a forged or tampered pointer is refused with error 6', () => {
     }
     assert.equal(target.state.pointers.size, before);
     const refused = [...sim.nodes[1]!.store.read({ type: 'pointer_refused' })];
-    assert.deepEqual(refused.map((e) => (e.type === 'pointer_refused' ? e.data.reason : '')), ['bad_signature', 'bad_signature']);
+    assert.deepEqual(
+      refused.map((e) => (e.type === 'pointer_refused' ? e.data.reason : '')),
+      ['bad_signature', 'bad_signature'],
+    );
   });
 });
 
-
-function sendStore(from: DhtNode, to: PeerInfo, pointer: Pointer, done: (code: number | null) => void): void {
-  sendRpc(from, to, { op: 'store', pointer: pointerToWire(pointer) }, null, (r) => done(r.ok ? 0 : r.code));
+function sendStore(
+  from: DhtNode,
+  to: PeerInfo,
+  pointer: Pointer,
+  done: (code: number | null) => void,
+): void {
+  sendRpc(from, to, { op: 'store', pointer: pointerToWire(pointer) }, null, (r) =>
+    done(r.ok ? 0 : r.code),
+  );
 }
 
 test('1,000 Sybil identities from one /24 are held to the IP diversity caps', () => {
@@ -163,7 +188,8 @@ test('1,000 Sybil identities from one /24 are held to the IP diversity caps', ()
       const sybils = table.filter((e) => e.peer.addr.startsWith('127.250.0.'));
       assert.ok(sybils.length <= 10, `node ${simNode.index} holds ${sybils.length} sybils`);
       for (const bucket of simNode.node.state.routing.buckets) {
-        const inBucket = bucket?.entries.filter((e) => e.peer.addr.startsWith('127.250.0.')).length ?? 0;
+        const inBucket =
+          bucket?.entries.filter((e) => e.peer.addr.startsWith('127.250.0.')).length ?? 0;
         assert.ok(inBucket <= 2);
       }
     }

@@ -17,7 +17,9 @@ export function ensureChromium(): { path: string } | { skip: string } {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
   if (install.status !== 0 || !existsSync(CHROMIUM))
-    return { skip: `apt-get install -y chromium failed (exit ${install.status}): cannot load the page` };
+    return {
+      skip: `apt-get install -y chromium failed (exit ${install.status}): cannot load the page`,
+    };
   return { path: CHROMIUM };
 }
 

@@ -30,9 +30,7 @@ export function startCli(args: string[], nowMs = Date.now()): CliRun {
   };
   const program = new Command('tesd').exitOverride();
   registerInspectCommands(program, io);
-  const done = program
-    .parseAsync(['node', 'tesd', ...args])
-    .then(() => ({ out, err, exitCode }));
+  const done = program.parseAsync(['node', 'tesd', ...args]).then(() => ({ out, err, exitCode }));
   return {
     done,
     waitForOutput: (text) =>

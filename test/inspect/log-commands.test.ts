@@ -31,7 +31,12 @@ describe('tesd sql, events and verify on a recorded log', () => {
 
   test('sql answers SELECTs while the node still writes (WAL), as table, JSON and CSV', async () => {
     const written = log.sim.nodes[4]!.node.store.lastSeq;
-    const table = await runCli(['sql', 'SELECT count(*) AS n FROM events', '--data-dir', log.dataDir]);
+    const table = await runCli([
+      'sql',
+      'SELECT count(*) AS n FROM events',
+      '--data-dir',
+      log.dataDir,
+    ]);
     assert.equal(table.exitCode, 0, table.err);
     assert.match(table.out, new RegExp(`^ *n\\n-+\\n *${written}\\n\\(1 row\\)`));
     const asJson = await runCli([
@@ -42,7 +47,13 @@ describe('tesd sql, events and verify on a recorded log', () => {
       log.dataDir,
     ]);
     assert.deepEqual(JSON.parse(asJson.out), [{ seq: 1, type: 'node_started' }]);
-    const csv = await runCli(['sql', "SELECT 'a,b' AS x, 2 AS y", '--csv', '--data-dir', log.dataDir]);
+    const csv = await runCli([
+      'sql',
+      "SELECT 'a,b' AS x, 2 AS y",
+      '--csv',
+      '--data-dir',
+      log.dataDir,
+    ]);
     assert.equal(csv.out, 'x,y\r\n"a,b",2\r\n');
   });
 
@@ -95,7 +106,14 @@ describe('tesd sql, events and verify on a recorded log', () => {
     const store = SqliteEventStore.open(dir, { checkpointInWorker: false });
     t.after(() => store.close());
     const event = (reason: string) =>
-      ({ type: 'node_stopped', at: 1_700_000_000_000, peer: null, key: null, lookup: null, data: { reason } }) as const;
+      ({
+        type: 'node_stopped',
+        at: 1_700_000_000_000,
+        peer: null,
+        key: null,
+        lookup: null,
+        data: { reason },
+      }) as const;
     store.append(event('first'));
     store.flush();
     const run = startCli(['events', '--follow', '--poll-ms', '50', '--json', '--data-dir', dir]);
@@ -107,8 +125,14 @@ describe('tesd sql, events and verify on a recorded log', () => {
     run.interrupt();
     const { out, exitCode } = await run.done;
     assert.equal(exitCode, 0);
-    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as { seq: number });
-    assert.deepEqual(lines.map((e) => e.seq), [1, 2, 3]);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number });
+    assert.deepEqual(
+      lines.map((e) => e.seq),
+      [1, 2, 3],
+    );
   });
 
   test('verify passes on the recorded log', async () => {
@@ -118,8 +142,17 @@ describe('tesd sql, events and verify on a recorded log', () => {
   });
 
   for (const [name, damage, firstBad] of [
-    ['an edited row', (db: Database.Database) => db.prepare("UPDATE events SET data = '{\"reason\":\"x\"}' WHERE seq = 60").run(), 60],
-    ['a deleted row', (db: Database.Database) => db.prepare('DELETE FROM events WHERE seq = 60').run(), 60],
+    [
+      'an edited row',
+      (db: Database.Database) =>
+        db.prepare('UPDATE events SET data = \'{"reason":"x"}\' WHERE seq = 60').run(),
+      60,
+    ],
+    [
+      'a deleted row',
+      (db: Database.Database) => db.prepare('DELETE FROM events WHERE seq = 60').run(),
+      60,
+    ],
     [
       'two reordered rows',
       (db: Database.Database) => {

@@ -84,7 +84,15 @@ describe('tesd lookups and replay on a recorded log', () => {
     assert.match(ok.out, /step 1 /);
     assert.match(ok.out, /reproduce the recorded result, hops and RPC count/);
     assert.match(ok.out, /MATCHES/);
-    const diverged = await runCli(['replay', id, '--check', '--alpha', '2', '--data-dir', log.dataDir]);
+    const diverged = await runCli([
+      'replay',
+      id,
+      '--check',
+      '--alpha',
+      '2',
+      '--data-dir',
+      log.dataDir,
+    ]);
     assert.equal(diverged.exitCode, 1);
     assert.match(diverged.out, /DIVERGES at the start/);
     const missing = await runCli(['replay', '3', '--data-dir', log.dataDir]);

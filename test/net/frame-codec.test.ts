@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Encoder } from '@msgpack/msgpack';
-import { decodeFrame, encodeFrame, isDecodeError, MAX_FRAME_BYTES } from '../../src/net/frame-codec.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  isDecodeError,
+  MAX_FRAME_BYTES,
+} from '../../src/net/frame-codec.js';
 import type { WireMessage } from '../../src/net/messages.js';
 
-const from = { id: new Uint8Array(20).fill(1), pk: new Uint8Array(32).fill(2), nonce: 5, addr: '127.0.0.1:4433', caps: 3 };
+const from = {
+  id: new Uint8Array(20).fill(1),
+  pk: new Uint8Array(32).fill(2),
+  nonce: 5,
+  addr: '127.0.0.1:4433',
+  caps: 3,
+};
 const ping: WireMessage = { v: 1, rid: 9, from, body: { req: { op: 'ping' } } };
 const frameOf = (value: unknown): Uint8Array => {
   const body = new Encoder().encode(value);
@@ -28,7 +39,8 @@ test('every message kind round-trips', () => {
     { res: { op: 'stored', ok: false, reason: 'stale_seq' } },
     { err: { code: 4, reason: 'overloaded' } },
   ];
-  for (const body of bodies) assert.deepEqual(decodeFrame(encodeFrame({ ...ping, body })), { ...ping, body });
+  for (const body of bodies)
+    assert.deepEqual(decodeFrame(encodeFrame({ ...ping, body })), { ...ping, body });
 });
 
 test('a length over 64 KiB is error 1, checked from the header alone', () => {

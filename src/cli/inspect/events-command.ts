@@ -39,7 +39,9 @@ function eventLine(event: StoredEvent, width: number): string {
 
 export function registerEvents(program: Command, io: InspectIo): void {
   withDataDir(
-    program.command('events').description('recorded events, oldest first; --follow streams new ones'),
+    program
+      .command('events')
+      .description('recorded events, oldest first; --follow streams new ones'),
   )
     .option('--type <type...>', 'only these event types (repeat or list several)')
     .option('--peer <id>', 'only events about this peer (hex ID or prefix)')
@@ -53,7 +55,9 @@ export function registerEvents(program: Command, io: InspectIo): void {
     .action((options: EventsOptions) =>
       runCommand(io, async () => {
         const filter: EventFilter = {
-          ...(options.type !== undefined ? { types: options.type.flatMap((t) => t.split(',')) } : {}),
+          ...(options.type !== undefined
+            ? { types: options.type.flatMap((t) => t.split(',')) }
+            : {}),
           ...(options.peer !== undefined ? { peerPrefix: options.peer } : {}),
           ...(options.key !== undefined ? { keyPrefix: options.key } : {}),
           ...(options.lookup !== undefined

@@ -16,7 +16,10 @@ export function registerSql(program: Command, io: InspectIo): void {
     program
       .command('sql')
       .description('read-only SQL over events.db (tables: events, snapshots, log_meta)')
-      .argument('<query>', 'one SQL statement, e.g. "SELECT type, count(*) FROM events GROUP BY 1"'),
+      .argument(
+        '<query>',
+        'one SQL statement, e.g. "SELECT type, count(*) FROM events GROUP BY 1"',
+      ),
   )
     .option('--json', 'rows as an array of JSON objects')
     .option('--csv', 'rows as CSV with a header line')
