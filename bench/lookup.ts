@@ -16,7 +16,8 @@ const nodeCount = Number(values.nodes);
 const lookupCount = Number(values.lookups);
 const seed = Number(values.seed);
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
 const buildStart = performance.now();
 const sim = createSimulation({
@@ -37,7 +38,9 @@ const lookupStart = performance.now();
 for (let i = 0; i < lookupCount; i++) {
   const target = sim.random.bytes(20);
   const from = sim.node(sim.random.int(nodeCount));
-  sim.timers.setTimer(i * 20, () => from.lookup({ target, kind: 'node' }, (result) => results.push({ result, target })));
+  sim.timers.setTimer(i * 20, () =>
+    from.lookup({ target, kind: 'node' }, (result) => results.push({ result, target })),
+  );
 }
 sim.runUntilIdle(1e9);
 const lookupS = (performance.now() - lookupStart) / 1000;
@@ -45,7 +48,12 @@ const lookupS = (performance.now() - lookupStart) / 1000;
 const k = sim.config.k;
 const recalls: number[] = [];
 for (const { result, target } of results) {
-  const truth = new Set([...ids].sort((a, b) => compareDistance(target, a, b)).slice(0, k).map(toHex));
+  const truth = new Set(
+    [...ids]
+      .sort((a, b) => compareDistance(target, a, b))
+      .slice(0, k)
+      .map(toHex),
+  );
   recalls.push(result.closest.filter((p) => truth.has(p.identity.idHex)).length);
 }
 const hops = results.map((r) => r.result.hops).sort((a, b) => a - b);
@@ -67,7 +75,13 @@ const figures = {
   rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
   seed,
 };
-console.log(`${nodeCount} nodes built in ${figures.build_s} s (identities ${figures.identities_s} s), median table ${figures.table_p50} peers`);
-console.log(`${figures.lookups} lookups: hops p50 ${figures.hops_p50}, rpcs p50 ${figures.rpcs_p50} p99 ${figures.rpcs_p99}`);
-console.log(`recall of the true ${k} closest ${figures.recall_k}, lookups finding >= 18: ${figures.found_ge18}; rss ${figures.rss_mb} MB`);
+console.log(
+  `${nodeCount} nodes built in ${figures.build_s} s (identities ${figures.identities_s} s), median table ${figures.table_p50} peers`,
+);
+console.log(
+  `${figures.lookups} lookups: hops p50 ${figures.hops_p50}, rpcs p50 ${figures.rpcs_p50} p99 ${figures.rpcs_p99}`,
+);
+console.log(
+  `recall of the true ${k} closest ${figures.recall_k}, lookups finding >= 18: ${figures.found_ge18}; rss ${figures.rss_mb} MB`,
+);
 console.log(JSON.stringify(figures));

@@ -38,6 +38,9 @@ export function parseSeed(text: string, flag = '--bootstrap'): Seed {
   const canonical = formatAddress(addr.host, addr.port);
   if (idHex === undefined) return { addr: canonical };
   if (parseNodeId(idHex) === null)
-    throw new TesdError('bad_address', `${flag} ${JSON.stringify(text)}: the ID must be 40 hex digits`);
+    throw new TesdError(
+      'bad_address',
+      `${flag} ${JSON.stringify(text)}: the ID must be 40 hex digits`,
+    );
   return { addr: canonical, idHex: idHex.toLowerCase() };
 }

@@ -37,7 +37,10 @@ export async function adminRequest<T>(request: AdminRequest): Promise<T> {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new TesdError('admin_error', `admin API at ${request.admin} answered ${response.status} with non-JSON`);
+    throw new TesdError(
+      'admin_error',
+      `admin API at ${request.admin} answered ${response.status} with non-JSON`,
+    );
   }
   if (!response.ok) {
     const message = (json as { error?: unknown }).error;

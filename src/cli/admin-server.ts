@@ -38,7 +38,12 @@ const publishBodySchema = z
   .strict();
 
 const findParamsSchema = z.object({
-  key: z.string().regex(/^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/, 'expected a 40-hex-digit key or a 64-hex-digit tessera hash'),
+  key: z
+    .string()
+    .regex(
+      /^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/,
+      'expected a 40-hex-digit key or a 64-hex-digit tessera hash',
+    ),
   all: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 
@@ -67,7 +72,9 @@ export class AdminServer {
     this.allowedHosts = hostsFor(options.address);
   }
 
-  static async start(options: AdminServerOptions): Promise<{ server: AdminServer; address: HostPort }> {
+  static async start(
+    options: AdminServerOptions,
+  ): Promise<{ server: AdminServer; address: HostPort }> {
     const admin = new AdminServer(options);
     const address = await listenOn(admin.server, options.address, '--admin');
     admin.allowedHosts = hostsFor(address);
@@ -100,38 +107,54 @@ export class AdminServer {
     if (path === '/peers') return only(method, 'GET', () => peersView(node));
     if (path.startsWith('/find/')) {
       only(method, 'GET', () => null);
-      return this.find(decodeURIComponent(path.slice('/find/'.length)), url.searchParams.get('all'));
+      return this.find(
+        decodeURIComponent(path.slice('/find/'.length)),
+        url.searchParams.get('all'),
+      );
     }
     if (path === '/publish') {
       if (method !== 'POST') throw new HttpError(405, `${method} not allowed on ${path}: use POST`);
       this.authorize(req);
       return this.publish(await readJson(req));
     }
-    throw new HttpError(404, `no such endpoint ${path}: GET /status, /peers, /find/:key, POST /publish`);
+    throw new HttpError(
+      404,
+      `no such endpoint ${path}: GET /status, /peers, /find/:key, POST /publish`,
+    );
   }
 
   private authorize(req: IncomingMessage): void {
     const header = req.headers.authorization ?? '';
     const presented = /^Bearer (\S+)$/i.exec(header)?.[1];
     if (presented === undefined || !tokenMatches(presented, this.options.token))
-      throw new HttpError(401, 'missing or wrong bearer token (see admin.token in the data directory)');
+      throw new HttpError(
+        401,
+        'missing or wrong bearer token (see admin.token in the data directory)',
+      );
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') throw new HttpError(415, 'Content-Type must be application/json');
+    if (type !== 'application/json')
+      throw new HttpError(415, 'Content-Type must be application/json');
   }
 
   private find(keyText: string, allText: string | null): Promise<unknown> {
-    const parsed = findParamsSchema.safeParse({ key: keyText, ...(allText === null ? {} : { all: allText }) });
+    const parsed = findParamsSchema.safeParse({
+      key: keyText,
+      ...(allText === null ? {} : { all: allText }),
+    });
     if (!parsed.success) throw new HttpError(400, issueText(parsed.error));
     const key = parseKeyOrTessera(parsed.data.key, pointerKey)!;
     const all = parsed.data.all === '1' || parsed.data.all === 'true';
-    return new Promise((resolve) => this.options.node.find(key, { all }, (r) => resolve(findView(r))));
+    return new Promise((resolve) =>
+      this.options.node.find(key, { all }, (r) => resolve(findView(r))),
+    );
   }
 
   private async publish(json: unknown): Promise<unknown> {
     const parsed = publishBodySchema.safeParse(json);
     if (!parsed.success) throw new HttpError(400, issueText(parsed.error));
     const { node } = this.options;
-    if (node.journalPaused) throw new HttpError(503, 'the event journal is paused: cannot publish now');
+    if (node.journalPaused)
+      throw new HttpError(503, 'the event journal is paused: cannot publish now');
     const holders = await Promise.all(
       (parsed.data.holders ?? []).map((h) => this.resolveHolder(h.id, h.addr)),
     );
@@ -142,7 +165,10 @@ export class AdminServer {
   }
 
   /** A holder given without its ID is asked for it (a ping, which checks its identity). */
-  private resolveHolder(idHex: string | undefined, addrText: string): Promise<{ id: Uint8Array; addr: string }> {
+  private resolveHolder(
+    idHex: string | undefined,
+    addrText: string,
+  ): Promise<{ id: Uint8Array; addr: string }> {
     let seed;
     try {
       seed = parseSeed(addrText, 'holder');
@@ -154,7 +180,8 @@ export class AdminServer {
     return new Promise((resolve, reject) =>
       sendRpc(node, { identity: null, addr: seed.addr }, { op: 'ping' }, null, (result) => {
         if (result.ok) resolve({ id: result.peer.identity.id, addr: seed.addr });
-        else reject(new HttpError(502, `holder ${seed.addr} did not answer a ping: ${result.error}`));
+        else
+          reject(new HttpError(502, `holder ${seed.addr} did not answer a ping: ${result.error}`));
       }),
     );
   }
@@ -163,7 +190,8 @@ export class AdminServer {
 /** The Host values naming the admin address; `localhost` too when it listens on loopback. */
 function hostsFor(address: HostPort): Set<string> {
   const hosts = new Set([formatListenAddress(address)]);
-  if (address.host === '127.0.0.1' || address.host === '::1') hosts.add(`localhost:${address.port}`);
+  if (address.host === '127.0.0.1' || address.host === '::1')
+    hosts.add(`localhost:${address.port}`);
   return hosts;
 }
 

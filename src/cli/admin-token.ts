@@ -33,7 +33,10 @@ export function loadOrCreateAdminToken(dataDir: string): string {
   const path = adminTokenPath(dataDir);
   try {
     // 'wx': never overwrite a token a running client may hold.
-    writeFileSync(path, randomBytes(TOKEN_BYTES).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(path, randomBytes(TOKEN_BYTES).toString('hex') + '\n', {
+      mode: 0o600,
+      flag: 'wx',
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
       throw new TesdError('token_unwritable', `cannot write ${path}: ${(error as Error).message}`);

@@ -55,7 +55,9 @@ export function startDaemonTasks(
     applyRetention(sqlite.db, { nowMs: Date.now() })
       .then((result) => {
         if (result.deletedRows > 0)
-          log.info(`retention: deleted ${result.deletedRows} old events (up to seq ${result.anchorSeq})`);
+          log.info(
+            `retention: deleted ${result.deletedRows} old events (up to seq ${result.anchorSeq})`,
+          );
       })
       .catch((error: unknown) => log.warn(`retention failed: ${(error as Error).message}`))
       .finally(() => {

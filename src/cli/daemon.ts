@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
 import { toHex } from '../core/bytes.js';
 import type { SigningKey } from '../core/ed25519.js';
 import { TesdError } from '../core/errors.js';
@@ -201,7 +200,10 @@ async function createTransport(bind: string, key: SigningKey): Promise<QuicTrans
   } catch (error) {
     if (!(error instanceof TesdError) || error.code !== 'bind_failed') throw error;
     const reason = await probeUdp(bind);
-    throw new TesdError('bind_failed', `cannot bind --bind ${bind} (UDP): ${reason ?? error.message}`);
+    throw new TesdError(
+      'bind_failed',
+      `cannot bind --bind ${bind} (UDP): ${reason ?? error.message}`,
+    );
   }
 }
 

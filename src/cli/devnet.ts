@@ -39,7 +39,10 @@ export function planDevnet(options: DevnetOptions): DevnetNodePlan[] {
   const last = options.basePort + options.nodes - 1;
   const lastMetrics = DEFAULT_METRICS_PORT + offset + options.nodes - 1;
   if (DEFAULT_ADMIN_PORT + offset < 1 || last > 65_535 || lastMetrics > 65_535)
-    throw new TesdError('bad_argument', `--base-port ${options.basePort} puts some ports out of range`);
+    throw new TesdError(
+      'bad_argument',
+      `--base-port ${options.basePort} puts some ports out of range`,
+    );
   return Array.from({ length: options.nodes }, (_, index) => ({
     index,
     bind: `127.0.0.1:${options.basePort + index}`,
@@ -80,13 +83,15 @@ function spawnNode(plan: DevnetNodePlan): RunningNode {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[node-${plan.index}] `;
-  createInterface({ input: child.stdout! }).on('line', (line) =>
+  createInterface({ input: child.stdout }).on('line', (line) =>
     process.stdout.write(prefix + line + '\n'),
   );
-  createInterface({ input: child.stderr! }).on('line', (line) =>
+  createInterface({ input: child.stderr }).on('line', (line) =>
     process.stderr.write(prefix + line + '\n'),
   );
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { plan, child, exited };
 }
 
@@ -95,7 +100,8 @@ async function waitReady(node: RunningNode): Promise<void> {
   let dead = false;
   void node.exited.then(() => (dead = true));
   while (Date.now() < deadline) {
-    if (dead) throw new TesdError('devnet_failed', `node ${node.plan.index} exited before it was ready`);
+    if (dead)
+      throw new TesdError('devnet_failed', `node ${node.plan.index} exited before it was ready`);
     try {
       const response = await fetch(`http://${node.plan.admin}/status`, {
         signal: AbortSignal.timeout(1_000),
@@ -106,7 +112,10 @@ async function waitReady(node: RunningNode): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
   }
-  throw new TesdError('devnet_failed', `node ${node.plan.index} not ready after ${READY_TIMEOUT_MS} ms`);
+  throw new TesdError(
+    'devnet_failed',
+    `node ${node.plan.index} not ready after ${READY_TIMEOUT_MS} ms`,
+  );
 }
 
 async function stopAll(nodes: readonly RunningNode[]): Promise<void> {

@@ -9,7 +9,12 @@ import { acquireDataDirLock } from '../events/data-dir-lock.js';
 import { EVENTS_DB_FILE, SqliteEventStore } from '../events/sqlite-event-store.js';
 import type { Transport } from '../net/transport.js';
 import { realTimers } from '../net/real-timers.js';
-import { generateIdentity, readIdentity, writeIdentity, type LoadedIdentity } from './identity-file.js';
+import {
+  generateIdentity,
+  readIdentity,
+  writeIdentity,
+  type LoadedIdentity,
+} from './identity-file.js';
 
 /**
  * `tesd identity --rotate`: a new key and ID for a stopped node. The routing table is laid
@@ -69,7 +74,8 @@ function evictAll(dataDir: string, previous: LoadedIdentity): number {
       for (const entry of bucket?.entries ?? []) ids.add(entry.peer.identity.idHex);
       for (const peer of bucket?.replacements ?? []) ids.add(peer.identity.idHex);
     }
-    for (const id of ids) node.record('peer_evicted', { id, reason: 'identity_rotated' }, { peer: id });
+    for (const id of ids)
+      node.record('peer_evicted', { id, reason: 'identity_rotated' }, { peer: id });
     takeSnapshot(node);
     return ids.size;
   } finally {

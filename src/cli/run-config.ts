@@ -61,16 +61,23 @@ export function readConfigFile(path: string): Partial<RunSettings> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new TesdError('config_unreadable', `cannot read --config ${path}: ${(error as Error).message}`);
+    throw new TesdError(
+      'config_unreadable',
+      `cannot read --config ${path}: ${(error as Error).message}`,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new TesdError('config_invalid', `--config ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new TesdError(
+      'config_invalid',
+      `--config ${path} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   const parsed = settingsSchema.partial().safeParse(json);
-  if (!parsed.success) throw new TesdError('config_invalid', `--config ${path}: ${describeIssue(parsed.error)}`);
+  if (!parsed.success)
+    throw new TesdError('config_invalid', `--config ${path}: ${describeIssue(parsed.error)}`);
   return stripUndefined(parsed.data);
 }
 
@@ -105,14 +112,20 @@ export function checkDataDir(dataDir: string): void {
   try {
     makeDirectory(dataDir);
   } catch (error) {
-    throw new TesdError('data_dir_unwritable', `cannot create --data-dir ${dataDir}: ${(error as Error).message}`);
+    throw new TesdError(
+      'data_dir_unwritable',
+      `cannot create --data-dir ${dataDir}: ${(error as Error).message}`,
+    );
   }
   if (!statSync(dataDir).isDirectory())
     throw new TesdError('data_dir_unwritable', `--data-dir ${dataDir} is not a directory`);
   try {
     accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch {
-    throw new TesdError('data_dir_unwritable', `--data-dir ${dataDir} is not writable by this user`);
+    throw new TesdError(
+      'data_dir_unwritable',
+      `--data-dir ${dataDir} is not writable by this user`,
+    );
   }
 }
 
@@ -136,7 +149,8 @@ function makeDirectory(dir: string): void {
 function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'invalid configuration';
-  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   const where = issue.path.join('.');
   return `${where === '' ? 'configuration' : where}: ${issue.message}`;
 }

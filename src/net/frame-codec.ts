@@ -136,7 +136,10 @@ function nestingDepth(value: unknown, limit: number, level = 0): number {
     for (const child of value) deepest = Math.max(deepest, nestingDepth(child, limit, level + 1));
   } else {
     for (const name in value) {
-      deepest = Math.max(deepest, nestingDepth((value as Record<string, unknown>)[name], limit, level + 1));
+      deepest = Math.max(
+        deepest,
+        nestingDepth((value as Record<string, unknown>)[name], limit, level + 1),
+      );
     }
   }
   return deepest;

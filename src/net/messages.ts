@@ -8,7 +8,10 @@ export const K = 20; // SPEC §2: bucket size and result count
 export const MAX_POINTERS_PER_RESPONSE = 20; // SPEC §3.3: responses never amplify
 
 const bytes = (length: number) =>
-  z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length === length, `expected ${length} bytes`);
+  z.custom<Uint8Array>(
+    (b) => b instanceof Uint8Array && b.length === length,
+    `expected ${length} bytes`,
+  );
 const uint = (max: number) => z.number().int().min(0).max(max);
 const address = z.string().min(3).max(64);
 

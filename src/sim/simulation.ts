@@ -5,6 +5,7 @@ import { findNonce } from '../core/proof-of-work.js';
 import { seededRandom, type Random } from '../core/random.js';
 import { makeConfig, type DhtConfig } from '../dht/config.js';
 import { DhtNode } from '../dht/dht-node.js';
+import { restoreState } from '../dht/snapshots.js';
 import type { Seed } from '../dht/bootstrap.js';
 import { MemoryEventStore, type MemoryEventStoreOptions } from '../events/memory-event-store.js';
 import type { EventStore } from '../events/event-store.js';
@@ -35,7 +36,7 @@ export interface SimulationOptions {
   /** Start nodes with their maintenance timers (off by default so runUntilIdle ends). */
   readonly maintenance?: boolean;
   /** Builds a node's event store (default: a MemoryEventStore); tests record SQLite logs. */
-  readonly storeFactory?: (index: number, identity: NodeIdentity) => EventStore;
+  readonly storeFactory?: (index: number, identity: NodeIdentity) => EventStore | undefined;
 }
 
 export interface SimNode {
@@ -43,7 +44,7 @@ export interface SimNode {
   readonly addr: string;
   readonly key: SigningKey;
   readonly identity: NodeIdentity;
-  readonly store: EventStore;
+  store: EventStore;
   node: DhtNode;
 }
 
@@ -60,6 +61,7 @@ export class Simulation {
   readonly config: DhtConfig;
   readonly identities = new IdentityCache(1_000_000);
   private readonly shadows = new Map<SimNode, NodeState>();
+  private readonly stopped = new Set<SimNode>();
 
   constructor(readonly options: SimulationOptions) {
     this.random = seededRandom(options.seed);
@@ -117,6 +119,44 @@ export class Simulation {
     return simNode;
   }
 
+  /**
+   * Takes a node off the network. `crash` skips the clean stop (no node_stopped, nothing
+   * flushed by the node itself), as a SIGKILL would. The log stays with the SimNode.
+   */
+  stopNode(index: number, options: { crash?: boolean } = {}): void {
+    const simNode = this.nodes[index];
+    invariant(simNode !== undefined, `no simulated node ${index}`);
+    if (options.crash === true) simNode.node.cancelMaintenance();
+    else simNode.node.stop('stopped by the simulation');
+    this.network.detach(simNode.addr);
+    this.stopped.add(simNode);
+  }
+
+  /**
+   * Restarts a node on its log (SPEC §5): state restored from the latest snapshot and the
+   * events after it, before it answers anything. It does not bootstrap: call rejoin().
+   */
+  restartNode(index: number, store: EventStore = this.nodes[index]!.store): SimNode {
+    const simNode = this.nodes[index];
+    invariant(simNode !== undefined, `no simulated node ${index}`);
+    const { key, identity } = simNode;
+    simNode.store = store;
+    this.stopped.delete(simNode);
+    simNode.node = new DhtNode({
+      key,
+      identity,
+      transport: this.network.attach(simNode.addr, key.pk),
+      timers: this.timers,
+      random: this.random,
+      store,
+      config: simNode.node.config,
+      identities: this.identities,
+      state: restoreState(store, identity),
+    });
+    simNode.node.start({ maintenance: this.options.maintenance === true });
+    return simNode;
+  }
+
   /** Node 0 first, then every other node bootstraps from a random node that joined before it. */
   bootstrapAll(options: { staggerMs?: number } = {}): void {
     const stagger = options.staggerMs ?? 100;
@@ -165,6 +205,7 @@ export class Simulation {
   check(): void {
     if (this.options.checks === false) return;
     for (const simNode of this.nodes) {
+      if (this.stopped.has(simNode)) continue;
       const { node } = simNode;
       invariant(!node.state.routing.byId.has(node.idHex), `node ${simNode.index} holds its own ID`);
       let shadow = this.shadows.get(simNode) ?? emptyNodeState(node.identity.id, node.idHex);

@@ -64,7 +64,7 @@ test('a pointer published on one node is found from another', () => {
     assert.ok(published?.ok);
     assert.ok((published?.storedAt ?? 0) >= 10);
     let found: FindResult | undefined;
-    sim.node(9).find(Buffer.from(published!.key, 'hex'), {}, (r) => (found = r));
+    sim.node(9).find(Buffer.from(published.key, 'hex'), {}, (r) => (found = r));
     sim.runUntilIdle();
     assert.equal(found?.pointers.length, 1);
     assert.deepEqual(found?.pointers[0]?.publisher, sim.nodes[2]!.key.pk);
@@ -210,14 +210,14 @@ test('a partition that heals: both sides find each other’s pointers again', ()
     sim.runUntilIdle();
     assert.ok(published?.ok);
     let during: FindResult | undefined;
-    sim.node(12).find(Buffer.from(published!.key, 'hex'), {}, (r) => (during = r));
+    sim.node(12).find(Buffer.from(published.key, 'hex'), {}, (r) => (during = r));
     sim.runUntilIdle();
     assert.equal(during?.pointers.length, 0, 'not reachable across the partition');
     sim.network.heal();
     sim.node(1).publish({ tessera: tessera(3) }, () => undefined);
     sim.runUntilIdle();
     let after: FindResult | undefined;
-    sim.node(12).find(Buffer.from(published!.key, 'hex'), {}, (r) => (after = r));
+    sim.node(12).find(Buffer.from(published.key, 'hex'), {}, (r) => (after = r));
     sim.runUntilIdle();
     assert.equal(after?.pointers.length, 1);
     assert.equal(after?.pointers[0]?.seq, 2);

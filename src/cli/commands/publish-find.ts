@@ -51,7 +51,10 @@ export function registerPublishFindCommands(program: Command): void {
     .option('--json', 'print the answer as JSON')
     .action(async (tessera: string, flags: PublishFlags) => {
       if (!/^[0-9a-fA-F]{64}$/.test(tessera))
-        throw new TesdError('bad_argument', `tessera ${JSON.stringify(tessera)} is not 64 hex digits`);
+        throw new TesdError(
+          'bad_argument',
+          `tessera ${JSON.stringify(tessera)} is not 64 hex digits`,
+        );
       const holders = (flags.holder ?? []).map((text) => {
         const seed = parseSeed(text, '--holder');
         return seed.idHex === undefined ? { addr: seed.addr } : { id: seed.idHex, addr: seed.addr };
@@ -71,7 +74,10 @@ export function registerPublishFindCommands(program: Command): void {
             `(lookup ${answer.lookup}), expires ${new Date(answer.expires * 1000).toISOString()}\n`,
         );
       if (!answer.ok)
-        throw new TesdError('publish_failed', `publish of key ${answer.key} failed: ${answer.error ?? 'no node stored it'}`);
+        throw new TesdError(
+          'publish_failed',
+          `publish of key ${answer.key} failed: ${answer.error ?? 'no node stored it'}`,
+        );
     });
 
   program
@@ -79,7 +85,11 @@ export function registerPublishFindCommands(program: Command): void {
     .description('find the pointers of a key or tessera through a running node (admin API)')
     .argument('<key-or-tessera>', 'a pointer key (40 hex digits) or a tessera hash (64 hex digits)')
     .option('--admin <host:port>', 'admin API of the node', DEFAULT_ADMIN)
-    .option('--data-dir <dir>', "the node's data directory (unused by find; accepted for symmetry)", DEFAULT_DATA_DIR)
+    .option(
+      '--data-dir <dir>',
+      "the node's data directory (unused by find; accepted for symmetry)",
+      DEFAULT_DATA_DIR,
+    )
     .option('--all', 'run the lookup to the end instead of stopping at the first pointers')
     .option('--json', 'print the answer as JSON')
     .action(async (keyText: string, flags: FindFlags) => {

@@ -34,15 +34,24 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('run a node: QUIC on --bind, admin API on --admin, metrics on --metrics')
-    .option('--bind <host:port>', `UDP address to listen and send from (default ${RUN_DEFAULTS.bind})`)
+    .option(
+      '--bind <host:port>',
+      `UDP address to listen and send from (default ${RUN_DEFAULTS.bind})`,
+    )
     .option(
       '--bootstrap <[id@]host:port>',
       'a peer to join through; repeat for more (only used when restored peers do not answer)',
       collect,
     )
-    .option('--data-dir <dir>', `identity, admin token and event log (default ${RUN_DEFAULTS.dataDir})`)
+    .option(
+      '--data-dir <dir>',
+      `identity, admin token and event log (default ${RUN_DEFAULTS.dataDir})`,
+    )
     .option('--admin <host:port>', `admin API listener (default ${RUN_DEFAULTS.admin})`)
-    .option('--metrics <host:port>', `Prometheus /metrics listener (default ${RUN_DEFAULTS.metrics})`)
+    .option(
+      '--metrics <host:port>',
+      `Prometheus /metrics listener (default ${RUN_DEFAULTS.metrics})`,
+    )
     .option(
       '--difficulty <bits>',
       `minimum proof of work accepted from peers, and made for a new identity (default ${RUN_DEFAULTS.difficulty})`,
