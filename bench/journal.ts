@@ -14,6 +14,7 @@ import type { NewEvent } from '../src/events/event-types.js';
 import { chainHash, GENESIS_HASH } from '../src/events/hash-chain.js';
 import { migrationsDir } from '../src/events/migrations.js';
 import { applyRetention } from '../src/events/retention.js';
+import { measureJournalOverhead, measureRestart } from './journal-engine.js';
 import { SqliteEventStore } from '../src/events/sqlite-event-store.js';
 import { eventMix } from '../test/events/event-mix.js';
 import { snapshotAt } from '../test/events/store-fixtures.js';
@@ -187,6 +188,8 @@ async function main(): Promise<void> {
     lookup: round(rawInsert(INDEX_ROWS, (n) => n === 'events_by_lookup')),
   };
   const maxStallMs = Math.max(run.stallMs, run.retentionStallMs);
+  const restart = measureRestart(EVENTS);
+  const overhead = measureJournalOverhead();
   console.log(`journal bench: ${EVENTS.toLocaleString()} events (rpc/peer_seen/lookup_step mix)`);
   console.log(
     `  SqliteEventStore.append   ${round(run.eps).toLocaleString()} events/s (JSON + hash chain: ${round(js, 1)} us/event)`,
@@ -202,6 +205,12 @@ async function main(): Promise<void> {
   );
   console.log(`  database size for 1M events: ${round(run.dbMb)} MB`);
   console.log(
+    `  restart on ${EVENTS.toLocaleString()} events (${restart.peers} peers, ${restart.pointers.toLocaleString()} pointers): ${round(restart.snapshotMs)} ms from a snapshot, ${round(restart.replayMs)} ms replaying everything; opening a log with no checkpoint verifies all of it in ${round(restart.verifyFullMs)} ms`,
+  );
+  console.log(
+    `  simulated RPCs/s: ${round(overhead.memoryRps)} in memory, ${round(overhead.sqliteRps)} journaled to SQLite (ratio ${round(overhead.ratio, 2)})`,
+  );
+  console.log(
     JSON.stringify({
       bench: 'journal',
       events: EVENTS,
@@ -216,9 +225,12 @@ async function main(): Promise<void> {
       longest_commit_ms: round(run.flushMaxMs, 1),
       db_mb_1m: round(run.dbMb),
       index_rows_per_s: indexCost,
-      restart_ms_1m_snapshot: null, // placeholder: the lead fills in once the engine exists
-      restart_ms_1m_replay: null, // placeholder: the lead fills in once the engine exists
-      journal_overhead_ratio: null, // placeholder: the lead fills in once the engine exists
+      restart_ms_1m_snapshot: round(restart.snapshotMs),
+      restart_ms_1m_replay: round(restart.replayMs),
+      verify_at_open_no_checkpoint_ms: round(restart.verifyFullMs),
+      restart_state: { peers: restart.peers, pointers: restart.pointers },
+      journal_overhead_ratio: round(overhead.ratio, 2),
+      sim_rpc_per_s: { memory: round(overhead.memoryRps), sqlite: round(overhead.sqliteRps) },
     }),
   );
 }

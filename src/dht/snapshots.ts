@@ -6,6 +6,7 @@ import {
   nodeStateToJson,
   rebuildNodeState,
   SNAPSHOT_VERSION,
+  STATE_EVENT_TYPES,
   type NodeState,
   type NodeStateJson,
 } from '../projections/node-state.js';
@@ -35,19 +36,22 @@ export function takeSnapshot(node: DhtNode): SnapshotRecord | null {
   return snapshot;
 }
 
-/** Restart = the latest snapshot + the events after it (SPEC §5). */
-export function restoreState(
-  store: EventStore,
-  identity: NodeIdentity,
-  untilSeq?: number,
-): NodeState {
-  let snapshot = store.latestSnapshot();
-  if (snapshot !== null && untilSeq !== undefined && snapshot.seq > untilSeq) snapshot = null;
+/**
+ * Restart = the latest snapshot + the events after it (SPEC §5). Only the event types the
+ * projections fold are read (about 2% of a busy node's log); the state then takes the seq and
+ * time of the log's last event.
+ */
+export function restoreState(store: EventStore, identity: NodeIdentity): NodeState {
+  const snapshot = store.latestSnapshot();
   const json = snapshot === null ? null : (JSON.parse(snapshot.state) as NodeStateJson);
-  const events = store.read(
-    untilSeq === undefined
-      ? { afterSeq: snapshot?.seq ?? 0 }
-      : { afterSeq: snapshot?.seq ?? 0, untilSeq },
-  );
-  return rebuildNodeState(identity.id, identity.idHex, json, events);
+  const afterSeq = snapshot?.seq ?? 0;
+  const events = store.read({ afterSeq, types: STATE_EVENT_TYPES });
+  const state = rebuildNodeState(identity.id, identity.idHex, json, events);
+  const last =
+    store.lastSeq > afterSeq ? [...store.read({ afterSeq: store.lastSeq - 1 })][0] : undefined;
+  if (last !== undefined) {
+    state.lastSeq = last.seq;
+    state.lastEventAtMs = last.at;
+  }
+  return state;
 }

@@ -21,6 +21,8 @@ export interface EventQuery {
   /** Only events with seq at most this. */
   untilSeq?: number;
   type?: EventType;
+  /** Only events of these types (restart reads only what the projections fold). */
+  types?: readonly EventType[];
   peer?: string;
   key?: string;
   lookup?: number;

@@ -75,6 +75,7 @@ export class MemoryEventStore implements EventStore {
       if (query.afterSeq !== undefined && event.seq <= query.afterSeq) continue;
       if (query.untilSeq !== undefined && event.seq > query.untilSeq) return;
       if (query.type !== undefined && event.type !== query.type) continue;
+      if (query.types !== undefined && !query.types.includes(event.type)) continue;
       if (query.peer !== undefined && event.peer !== query.peer) continue;
       if (query.key !== undefined && event.key !== query.key) continue;
       if (query.lookup !== undefined && event.lookup !== query.lookup) continue;

@@ -1,5 +1,5 @@
 import type { NodeId } from '../core/node-id.js';
-import type { StoredEvent } from '../events/event-types.js';
+import type { EventType, StoredEvent } from '../events/event-types.js';
 import { sharedInterner, type IdentityInterner } from './peer-identity.js';
 import {
   emptyPointers,
@@ -26,6 +26,21 @@ export interface NodeState {
   lastSeq: number;
   lastEventAtMs: number;
 }
+
+/** The event types the projections fold; the rest (RPCs, lookups) leave the state alone. */
+export const STATE_EVENT_TYPES = [
+  'peer_added',
+  'peer_seen',
+  'peer_cached',
+  'peer_failed',
+  'peer_evicted',
+  'lookup_started',
+  'pointer_published',
+  'pointer_stored',
+  'pointer_replaced',
+  'pointer_expired',
+  'pointer_evicted',
+] as const satisfies readonly EventType[];
 
 /** Version of the snapshot JSON; bump it (and keep reading the old one) when the shape changes. */
 export const SNAPSHOT_VERSION = 1;
