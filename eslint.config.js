@@ -56,6 +56,7 @@ export default tseslint.config(
       ],
     },
   },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {
     files: ['test/**', 'bench/**'],
     rules: {

@@ -117,10 +117,8 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
     warn: (message) => log.warn(message),
   });
   metrics.attach(node);
-  onJournal = (status) =>
-    status.paused
-      ? log.warn(`event journal paused (${status.error ?? 'write failed'}); retrying every second`)
-      : log.info('event journal writable again');
+  // The node records journal_paused / journal_resumed and warns; the store retries every second.
+  onJournal = () => node.journalStatusChanged();
 
   const info: DaemonInfo = {
     startedAtMs: Date.now(),

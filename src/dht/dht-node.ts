@@ -63,6 +63,11 @@ export class DhtNode {
   readonly selfWire: WireNodeInfo;
   readonly rejections: RejectionCounter;
   readonly warn: (message: string) => void;
+  /**
+   * Our address as peers see it (from their `pong`), for what we advertise as a holder: a node
+   * bound to 0.0.0.0 must not publish 0.0.0.0.
+   */
+  observedAddr: string | null = null;
   /** Last successful exchange with anyone: tells our own outage from peers' failures. */
   lastSuccessAtMs: number;
   /** Head pings in flight, so a burst of newcomers pings a full bucket's head once. */
@@ -151,6 +156,12 @@ export class DhtNode {
     find(this, key, options, done);
   }
 
+  /** Where peers can reach us: the observed address when the bind address is unspecified. */
+  get advertisedAddr(): string {
+    const unspecified = /^(0\.0\.0\.0|\[::\]):/.test(this.self.addr);
+    return unspecified && this.observedAddr !== null ? this.observedAddr : this.self.addr;
+  }
+
   get clock(): Clock {
     return this.timers;
   }
@@ -172,6 +183,14 @@ export class DhtNode {
     }
     if (this.journalError !== null) this.resumeJournal();
     return true;
+  }
+
+  /**
+   * Told by the driver when the store's status changes (a background group commit failed, or
+   * a retry succeeded), so the pause and the resumption are recorded even between appends.
+   */
+  journalStatusChanged(): void {
+    this.canRecord();
   }
 
   private pauseJournal(error: string): void {

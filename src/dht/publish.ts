@@ -49,7 +49,7 @@ export function publish(
       tessera: request.tessera,
       holders: request.holders?.length
         ? request.holders
-        : [{ id: node.identity.id, addr: node.self.addr }],
+        : [{ id: node.identity.id, addr: node.advertisedAddr }],
       fragments: request.fragments ?? [],
       publisher: node.key.pk,
       seq: (previous?.seq ?? 0) + 1,

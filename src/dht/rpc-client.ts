@@ -1,3 +1,4 @@
+import { normalizeAddress } from '../core/address.js';
 import { bytesEqual } from '../core/bytes.js';
 import type { PeerInfo } from '../core/node-info.js';
 import { decodeFrame, encodeFrame, isDecodeError } from '../net/frame-codec.js';
@@ -73,8 +74,11 @@ export function sendRpc(
       },
       { peer: answeredBy, lookup },
     );
-    if (result.ok) observePeer(node, result.peer);
-    else if (target.identity !== null && !result.answered) strikePeer(node, target, result.error);
+    if (result.ok) {
+      if (result.response.op === 'pong')
+        node.observedAddr = normalizeAddress(result.response.observed) ?? node.observedAddr;
+      observePeer(node, result.peer);
+    } else if (target.identity !== null && !result.answered) strikePeer(node, target, result.error);
     done(result);
   });
 }

@@ -9,6 +9,7 @@ import { invariant } from '../core/errors.js';
  */
 export class IdentityInterner {
   private readonly byId = new Map<string, NodeIdentity>();
+  private readonly addrs = new Map<string, string>();
 
   intern(idHex: string, pkHex: string, nonce: number): NodeIdentity {
     const known = this.byId.get(idHex);
@@ -21,10 +22,22 @@ export class IdentityInterner {
     return identity;
   }
 
+  /** One string per address: every table that holds a peer shares its address text. */
+  addr(text: string): string {
+    const known = this.addrs.get(text);
+    if (known !== undefined) return known;
+    // Bounded like any cache fed from the network; dropping it only costs sharing.
+    if (this.addrs.size >= MAX_SHARED_ADDRESSES) this.addrs.clear();
+    this.addrs.set(text, text);
+    return text;
+  }
+
   /** Shares an identity object the engine already verified. */
   share(identity: NodeIdentity): void {
     if (!this.byId.has(identity.idHex)) this.byId.set(identity.idHex, identity);
   }
 }
+
+const MAX_SHARED_ADDRESSES = 200_000;
 
 export const sharedInterner = new IdentityInterner();

@@ -79,7 +79,7 @@ export function evolveRouting(state: RoutingState, event: StoredEvent): RoutingS
       const bucket = bucketAt(state, d.bucket);
       removeReplacement(bucket, d.id);
       const entry = {
-        peer: { identity: identityOf(state, d), addr: d.addr, caps: d.caps },
+        peer: { identity: identityOf(state, d), addr: state.interner.addr(d.addr), caps: d.caps },
         addedAtMs: event.at,
         lastSeenAtMs: event.at,
         failures: 0,
@@ -87,7 +87,7 @@ export function evolveRouting(state: RoutingState, event: StoredEvent): RoutingS
       bucket.entries.push(entry);
       invariant(bucket.entries.length <= BUCKET_SIZE, `bucket ${d.bucket} exceeds k`);
       bucket.lastActivityAtMs = event.at;
-      state.byId.set(d.id, entry);
+      state.byId.set(entry.peer.identity.idHex, entry);
       return state;
     }
     case 'peer_seen': {
@@ -96,21 +96,25 @@ export function evolveRouting(state: RoutingState, event: StoredEvent): RoutingS
       const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
       const moved = {
         ...entry,
-        peer: { ...entry.peer, addr: event.data.addr },
+        peer: { ...entry.peer, addr: state.interner.addr(event.data.addr) },
         lastSeenAtMs: event.at,
         failures: 0,
       };
-      bucket.entries.splice(bucket.entries.indexOf(entry), 1);
+      removeEntry(bucket, entry);
       bucket.entries.push(moved);
       bucket.lastActivityAtMs = event.at;
-      state.byId.set(event.data.id, moved);
+      state.byId.set(entry.peer.identity.idHex, moved);
       return state;
     }
     case 'peer_cached': {
       const d = event.data;
       const bucket = bucketAt(state, d.bucket);
       removeReplacement(bucket, d.id);
-      bucket.replacements.unshift({ identity: identityOf(state, d), addr: d.addr, caps: d.caps });
+      bucket.replacements.unshift({
+        identity: identityOf(state, d),
+        addr: state.interner.addr(d.addr),
+        caps: d.caps,
+      });
       if (bucket.replacements.length > REPLACEMENT_CACHE_SIZE) bucket.replacements.pop();
       return state;
     }
@@ -119,8 +123,8 @@ export function evolveRouting(state: RoutingState, event: StoredEvent): RoutingS
       if (entry === undefined || entry.peer.addr !== event.data.addr) return state;
       const failed = { ...entry, failures: event.data.failures };
       const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
-      bucket.entries[bucket.entries.indexOf(entry)] = failed;
-      state.byId.set(event.data.id, failed);
+      bucket.entries[entryIndex(bucket, entry)] = failed;
+      state.byId.set(entry.peer.identity.idHex, failed);
       return state;
     }
     case 'peer_evicted':
@@ -143,9 +147,19 @@ function removePeer(state: RoutingState, idHex: string): void {
     return;
   }
   const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
-  bucket.entries.splice(bucket.entries.indexOf(entry), 1);
+  removeEntry(bucket, entry);
   removeReplacement(bucket, idHex);
   state.byId.delete(idHex);
+}
+
+function entryIndex(bucket: Bucket, entry: RoutingEntry): number {
+  const at = bucket.entries.indexOf(entry);
+  invariant(at >= 0, `peer ${entry.peer.identity.idHex} indexed but not in its bucket`);
+  return at;
+}
+
+function removeEntry(bucket: Bucket, entry: RoutingEntry): void {
+  bucket.entries.splice(entryIndex(bucket, entry), 1);
 }
 
 function removeReplacement(bucket: Bucket, idHex: string): void {
@@ -223,7 +237,7 @@ export function routingFromJson(
   selfId: NodeId,
   interner = sharedInterner,
 ): RoutingState {
-  const state = emptyRouting(selfId, json.self, interner);
+  const state = emptyRouting(selfId, toHex(selfId), interner);
   for (const b of json.buckets) {
     const bucket = bucketAt(state, b.index);
     bucket.lastActivityAtMs = b.last_activity_at_ms;
@@ -269,5 +283,5 @@ function peerJson(peer: PeerInfo): PeerJson {
 }
 
 function peerFromJson(state: RoutingState, p: PeerJson): PeerInfo {
-  return { identity: identityOf(state, p), addr: p.addr, caps: p.caps };
+  return { identity: identityOf(state, p), addr: state.interner.addr(p.addr), caps: p.caps };
 }

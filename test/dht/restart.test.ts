@@ -71,7 +71,7 @@ test('a node restarted on its log, with no bootstrap peers, finds a pointer publ
       assert.equal(lookupsSinceStart.length, 0, 'no bootstrap lookup after restart');
 
       let found: FindResult | undefined;
-      restarted.node.find(Buffer.from(published!.key, 'hex'), {}, (r) => (found = r));
+      restarted.node.find(Buffer.from(published.key, 'hex'), {}, (r) => (found = r));
       sim.runUntilIdle();
       assert.equal(found?.pointers.length, 1);
       sim.check();
