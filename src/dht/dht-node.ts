@@ -10,6 +10,7 @@ import type { Transport } from '../net/transport.js';
 import { emptyNodeState, evolveNode, type NodeState } from '../projections/node-state.js';
 import { sharedInterner } from '../projections/peer-identity.js';
 import type { DhtConfig } from './config.js';
+import { RateLimiter } from './rate-limiter.js';
 import { RejectionCounter } from './rejection-counter.js';
 import { bootstrap, rejoin, type BootstrapResult, type Seed } from './bootstrap.js';
 import { find, type FindResult } from './find.js';
@@ -62,6 +63,7 @@ export class DhtNode {
   readonly self: PeerInfo;
   readonly selfWire: WireNodeInfo;
   readonly rejections: RejectionCounter;
+  readonly requestLimiter: RateLimiter;
   readonly warn: (message: string) => void;
   /**
    * Our address as peers see it (from their `pong`), for what we advertise as a holder: a node
@@ -97,6 +99,10 @@ export class DhtNode {
     };
     this.selfWire = peerToWire(this.self);
     this.rejections = new RejectionCounter(options.config.rejectionWindowMs);
+    this.requestLimiter = new RateLimiter(
+      options.config.requestsPerSecondPerSource,
+      options.config.requestBurstPerSource,
+    );
     this.warn = options.warn ?? (() => undefined);
     this.lastSuccessAtMs = options.timers.now();
     this.nextRid = options.random.u32();

@@ -8,6 +8,7 @@ import { handleFindNode } from './handlers/find-node.js';
 import { handleFindValue } from './handlers/find-value.js';
 import { handlePing } from './handlers/ping.js';
 import { handleStore } from './handlers/store.js';
+import { groupOf } from './diversity.js';
 import { observePeer, rejectPeer } from './routing-decisions.js';
 import { peerFromWire } from './wire-peers.js';
 
@@ -46,12 +47,17 @@ export function handleIncoming(
   remote: RemotePeer,
   reply: (frame: Uint8Array | null) => void,
 ): void {
-  const message = isDecodeError(input) ? input : decodeFrame(input);
   const answer = (rid: number, body: Body): void =>
     reply(encodeFrame({ v: 1, rid, from: node.selfWire, body }));
+  const message = isDecodeError(input) ? input : decodeFrame(input);
   if (isDecodeError(message)) {
     rejectPeer(node, remote.addr, `invalid_frame_${message.code}`);
     answer(message.rid ?? 0, errorBody(message.code, message.reason));
+    return;
+  }
+  if (!withinRate(node, remote.addr)) {
+    rejectPeer(node, remote.addr, 'rate_limited');
+    answer(message.rid, errorBody(ErrorCode.OVERLOADED, 'rate limited'));
     return;
   }
   if (!('req' in message.body)) {
@@ -74,6 +80,11 @@ export function handleIncoming(
   );
   answer(message.rid, dispatch(node, req, peer, remote));
   observePeer(node, peer);
+}
+
+/** Loopback is exempt unless the node runs with strict IP diversity, like the /24 caps. */
+function withinRate(node: DhtNode, addr: string): boolean {
+  return groupOf(addr, node.config) === null || node.requestLimiter.allow(addr, node.timers.now());
 }
 
 /** The sender's `from` must carry the connection's certificate key and a valid identity. */

@@ -178,9 +178,19 @@ test('1,000 Sybil identities from one /24 are held to the IP diversity caps', ()
     sim.bootstrapAll();
     sim.runUntilIdle();
     const victim = sim.node(0);
+    // Every Sybil makes a direct, verified exchange with every honest node: the strongest
+    // claim it can have on a routing table slot.
     for (let i = 0; i < 1000; i++) {
       const sybil = sim.addNode({ addr: `127.250.0.${(i % 250) + 1}:${5000 + i}` });
-      sybil.node.bootstrap([sim.seedOf(0)], () => undefined);
+      for (const honest of sim.nodes.slice(0, 20)) {
+        sendRpc(
+          sybil.node,
+          { identity: null, addr: honest.addr },
+          { op: 'ping' },
+          null,
+          () => undefined,
+        );
+      }
     }
     sim.runUntilIdle();
     for (const simNode of sim.nodes.slice(0, 20)) {

@@ -4,6 +4,7 @@ import { toHex } from '../../src/core/bytes.js';
 import { compareDistance } from '../../src/core/distance.js';
 import { signPointer, type Pointer } from '../../src/core/pointer.js';
 import { decideStore } from '../../src/dht/pointer-decisions.js';
+import { sendRpc } from '../../src/dht/rpc-client.js';
 import type { MemoryEventStore } from '../../src/events/memory-event-store.js';
 import { createSimulation, type Simulation } from '../../src/sim/simulation.js';
 
@@ -107,4 +108,27 @@ test('with the journal unavailable, stores are refused with error 4 and nothing 
   const types = [...store.read()].map((e) => e.type);
   assert.deepEqual(types.slice(-3), ['journal_paused', 'journal_resumed', 'pointer_stored']);
   sim.check();
+});
+
+test('a source flooding requests gets error 4 past its rate, with one aggregated rejection', () => {
+  const sim = createSimulation({
+    seed: 22,
+    nodes: 2,
+    config: { requestsPerSecondPerSource: 10, requestBurstPerSource: 20 },
+  });
+  sim.bootstrapAll();
+  sim.runUntilIdle();
+  const codes: Array<number | null> = [];
+  const target = sim.nodes[1]!;
+  for (let i = 0; i < 100; i++) {
+    sendRpc(sim.node(0), { identity: null, addr: target.addr }, { op: 'ping' }, null, (r) =>
+      codes.push(r.ok ? 0 : r.code),
+    );
+  }
+  sim.runUntilIdle();
+  assert.ok(codes.filter((c) => c === 0).length >= 20);
+  assert.ok(codes.filter((c) => c === 4).length >= 70);
+  const rejected = [...target.store.read({ type: 'peer_rejected' })];
+  assert.equal(rejected.length, 1);
+  assert.equal(rejected[0]?.type === 'peer_rejected' && rejected[0].data.reason, 'rate_limited');
 });
