@@ -83,13 +83,24 @@ export function loadLookup(
   const target = started.data.target;
   const targetId = parseNodeId(target);
   if (targetId === null) throw new TesdError('bad_log', `lookup ${id} has a malformed target`);
-  const { tableSeeds, selfHex } = tableAt(store, id - 1, targetId, seedCount);
+  const table = tableAt(store, id - 1, targetId, seedCount);
+  const { selfHex } = table;
+  // Lookups record their exact seeds; older logs fall back to the table at that moment.
+  const recorded = started.data.seeds as string[] | undefined;
+  const tableSeeds =
+    recorded === undefined
+      ? table.tableSeeds
+      : recorded.map((seedId, i) => ({ id: seedId, addr: started.data.seed_addrs[i] ?? null }));
   const events = [...store.read({ lookup: id })];
   const sent: SentRpc[] = [];
   const steps: RecordedStep[] = [];
   let finished: LookupRecord['finished'] = null;
   for (const event of events) {
-    if (event.type === 'rpc_sent' && event.peer !== null)
+    // A publish's store RPCs carry its lookup's id too: only the lookup's own queries count.
+    const query =
+      event.type === 'rpc_sent' &&
+      (event.data.op === 'find_node' || event.data.op === 'find_value');
+    if (event.type === 'rpc_sent' && event.peer !== null && query)
       sent.push({ seq: event.seq, atMs: event.at, peer: event.peer, addr: event.data.addr });
     else if (event.type === 'lookup_step')
       steps.push({ seq: event.seq, atMs: event.at, data: event.data });

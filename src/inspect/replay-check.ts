@@ -143,7 +143,9 @@ export function checkReplay(record: LookupRecord, options: CheckOptions = {}): C
       );
     if (d.outcome === 'ok') {
       planner.answered(candidate, d.pointers > 0);
-      for (const id of d.returned) consider({ id, addr: null }, candidate.hop + 1);
+      d.returned.forEach((id, i) =>
+        consider({ id, addr: d.returned_addrs?.[i] ?? null }, candidate.hop + 1),
+      );
     } else {
       planner.failed(candidate);
     }
