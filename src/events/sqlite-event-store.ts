@@ -20,7 +20,7 @@ import { verifyTail } from './verify-log.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 export const EVENTS_DB_FILE = 'events.db';
-const DEFAULT_BATCH_SIZE = 1_000; // one transaction per 1,000 events: ~10 ms of writing
+const DEFAULT_BATCH_SIZE = 250; // one transaction per 250 events: a commit stays well under 50 ms
 // Each commit rewrites every index page it touches, and peer and key inserts are scattered:
 // a commit per turn of the event loop would write ~4 KB per event. Waiting a few ms groups the
 // events of many turns into one commit; a process crash loses only uncommitted events, which
