@@ -20,12 +20,12 @@ import { AdminServer } from './admin-server.js';
 import { loadOrCreateAdminToken } from './admin-token.js';
 import type { DaemonLog } from './daemon-log.js';
 import { startDaemonTasks } from './daemon-tasks.js';
-import { closeServer } from './http-listen.js';
+import { closeServer, listenErrorReason } from './http-listen.js';
 import { loadOrCreateIdentity } from './identity-file.js';
 import { startMetricsServer } from './metrics-server.js';
 import { NodeMetrics } from './metrics.js';
 import type { DaemonInfo } from './node-views.js';
-import { ObservedStore } from './observed-store.js';
+import { ObservedStore } from '../events/observed-event-store.js';
 import { checkDataDir, type RunConfig } from './run-config.js';
 
 /**
@@ -211,15 +211,7 @@ function probeUdp(bind: string): Promise<string | null> {
   return new Promise((resolve) => {
     socket.once('error', (error: NodeJS.ErrnoException) => {
       socket.close();
-      resolve(
-        error.code === 'EADDRINUSE'
-          ? 'the port is in use'
-          : error.code === 'EADDRNOTAVAIL'
-            ? 'no such local address'
-            : error.code === 'EACCES'
-              ? 'permission denied'
-              : error.message,
-      );
+      resolve(listenErrorReason(error));
     });
     socket.bind(address.port, address.host, () => socket.close(() => resolve(null)));
   });

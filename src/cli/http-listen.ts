@@ -9,15 +9,12 @@ export function listenOn(server: Server, address: HostPort, flag: string): Promi
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       const where = formatListenAddress(address);
-      const reason =
-        error.code === 'EADDRINUSE'
-          ? 'the port is in use'
-          : error.code === 'EADDRNOTAVAIL'
-            ? 'no such local address'
-            : error.code === 'EACCES'
-              ? 'permission denied'
-              : error.message;
-      reject(new TesdError('listen_failed', `cannot listen on ${flag} ${where}: ${reason}`));
+      reject(
+        new TesdError(
+          'listen_failed',
+          `cannot listen on ${flag} ${where}: ${listenErrorReason(error)}`,
+        ),
+      );
     };
     server.once('error', onError);
     server.listen(address.port, address.host, () => {
@@ -33,4 +30,12 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/** What a failed bind or listen means, in the words a user needs. */
+export function listenErrorReason(error: NodeJS.ErrnoException): string {
+  if (error.code === 'EADDRINUSE') return 'the port is in use';
+  if (error.code === 'EADDRNOTAVAIL') return 'no such local address';
+  if (error.code === 'EACCES') return 'permission denied';
+  return error.message;
 }

@@ -22,6 +22,11 @@ export interface ChainRow {
   data: string;
 }
 
+/** One row of the `events` table as SQLite returns it. */
+export interface EventRow extends ChainRow {
+  hash: string;
+}
+
 const encoder = new TextEncoder();
 // BLAKE3 in WebAssembly: about 8x faster than the pure JS one here (1.5 vs 11.7 us a row),
 // which decides how many events a second the journal can take (bench/journal.ts).

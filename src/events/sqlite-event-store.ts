@@ -13,7 +13,7 @@ import {
   type SnapshotRecord,
 } from './event-store.js';
 import type { NewEvent, StoredEvent } from './event-types.js';
-import { chainHash } from './hash-chain.js';
+import { chainHash, type EventRow } from './hash-chain.js';
 import { readAnchor } from './log-meta.js';
 import { applyMigrations, checkMigrated } from './migrations.js';
 import { verifyTail } from './verify-log.js';
@@ -59,17 +59,6 @@ export interface SqliteEventStoreOptions {
   pk?: string;
   cacheMib?: number;
   keepSnapshots?: number;
-}
-
-interface EventRow {
-  seq: number;
-  at: number;
-  type: string;
-  peer: string | null;
-  key: string | null;
-  lookup: number | null;
-  data: string;
-  hash: string;
 }
 
 function rowToEvent(row: EventRow): StoredEvent {

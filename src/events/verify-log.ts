@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { fromHex } from '../core/bytes.js';
 import { readCheckpointFile, verifyCheckpoint, type Checkpoint } from './checkpoint.js';
-import { chainHash } from './hash-chain.js';
+import { chainHash, type EventRow } from './hash-chain.js';
 import { readAnchor, readRetiredKeys, type ChainAnchor } from './log-meta.js';
 
 /**
@@ -34,17 +34,6 @@ interface LabeledCheckpoint extends Checkpoint {
   readonly snapshotSeq?: number;
   /** The seq of the snapshot_written event carrying it. */
   readonly eventSeq?: number;
-}
-
-interface ChainRowWithHash {
-  seq: number;
-  at: number;
-  type: string;
-  peer: string | null;
-  key: string | null;
-  lookup: number | null;
-  data: string;
-  hash: string;
 }
 
 const PAGE_ROWS = 2_000;
@@ -176,9 +165,9 @@ function walkChain(
   let previous = from;
   let lastGoodCheckpointSeq = from.seq;
   for (;;) {
-    let rows: ChainRowWithHash[];
+    let rows: EventRow[];
     try {
-      rows = page.all(previous.seq, PAGE_ROWS) as ChainRowWithHash[];
+      rows = page.all(previous.seq, PAGE_ROWS) as EventRow[];
     } catch (error) {
       findings.add(
         `cannot read events after seq ${previous.seq}: ${(error as Error).message}`,

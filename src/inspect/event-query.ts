@@ -1,3 +1,4 @@
+import type { EventRow } from '../events/hash-chain.js';
 import type Database from 'better-sqlite3';
 import { TesdError } from '../core/errors.js';
 import { EVENT_TYPES, isEventType, type StoredEvent } from '../events/event-types.js';
@@ -11,17 +12,6 @@ export interface EventFilter {
   readonly sinceMs?: number;
   /** Only events after this seq (--follow polls with it). */
   readonly afterSeq?: number;
-}
-
-interface EventRow {
-  seq: number;
-  at: number;
-  type: string;
-  peer: string | null;
-  key: string | null;
-  lookup: number | null;
-  data: string;
-  hash: string;
 }
 
 const HEX = /^[0-9a-f]*$/;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { signingKeyFromSecret } from '../../src/core/ed25519.js';
-import { chainHash } from '../../src/events/hash-chain.js';
+import { chainHash, type EventRow } from '../../src/events/hash-chain.js';
 import { repairLog } from '../../src/events/repair-log.js';
 import { SqliteEventStore } from '../../src/events/sqlite-event-store.js';
 import { verifyLog } from '../../src/events/verify-log.js';
@@ -66,15 +66,7 @@ function edit(dir: string, change: (db: Database.Database) => void): void {
 function rehashFrom(db: Database.Database, fromSeq: number): void {
   const rows = db
     .prepare('SELECT * FROM events WHERE seq >= ? ORDER BY seq')
-    .all(fromSeq) as Array<{
-    seq: number;
-    at: number;
-    type: string;
-    peer: string | null;
-    key: string | null;
-    lookup: number | null;
-    data: string;
-  }>;
+    .all(fromSeq) as EventRow[];
   let previous = (
     db.prepare('SELECT hash FROM events WHERE seq = ?').get(fromSeq - 1) as { hash: string }
   ).hash;

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LookupResult } from '../../src/dht/iterative-lookup.js';
 import { takeSnapshot } from '../../src/dht/snapshots.js';
-import type { EventQuery, EventStore, SnapshotRecord } from '../../src/events/event-store.js';
-import type { NewEvent, StoredEvent } from '../../src/events/event-types.js';
 import { MemoryEventStore } from '../../src/events/memory-event-store.js';
+import { ObservedStore } from '../../src/events/observed-event-store.js';
 import { SqliteEventStore } from '../../src/events/sqlite-event-store.js';
 import { routingToJson, type RoutingJson } from '../../src/projections/routing-table.js';
 import { createSimulation, type Simulation } from '../../src/sim/simulation.js';
@@ -16,42 +15,6 @@ import { createSimulation, type Simulation } from '../../src/sim/simulation.js';
  * events (when the next event is appended, the live state is exactly "after event S"), and its
  * lookups' live results are kept, so the inspection tools can be compared with the truth.
  */
-
-/** Delegates to the SQLite store; before each append, captures the live state if wanted. */
-class CapturingStore implements EventStore {
-  constructor(
-    readonly inner: SqliteEventStore,
-    private readonly beforeAppend: () => void,
-  ) {}
-  append(event: NewEvent): StoredEvent {
-    this.beforeAppend();
-    return this.inner.append(event);
-  }
-  flush(): void {
-    this.inner.flush();
-  }
-  get lastSeq(): number {
-    return this.inner.lastSeq;
-  }
-  get lastHash(): string {
-    return this.inner.lastHash;
-  }
-  get status(): EventStore['status'] {
-    return this.inner.status;
-  }
-  read(query?: EventQuery): Iterable<StoredEvent> {
-    return this.inner.read(query);
-  }
-  latestSnapshot(): SnapshotRecord | null {
-    return this.inner.latestSnapshot();
-  }
-  saveSnapshot(snapshot: SnapshotRecord): void {
-    this.inner.saveSnapshot(snapshot);
-  }
-  close(): void {
-    this.inner.close();
-  }
-}
 
 export interface RecordedLog {
   readonly dataDir: string;
@@ -87,7 +50,9 @@ export function recordLog(t: { after(fn: () => void): void }, seed: number): Rec
     storeFactory: (index) => {
       if (index !== RECORDED_INDEX) return new MemoryEventStore();
       writer = SqliteEventStore.open(dataDir, { checkpointInWorker: false });
-      return new CapturingStore(writer, capture);
+      const store = new ObservedStore(writer);
+      store.beforeAppend(capture);
+      return store;
     },
   });
   t.after(() => {

@@ -1,17 +1,14 @@
-import type {
-  EventQuery,
-  EventStore,
-  JournalStatus,
-  SnapshotRecord,
-} from '../events/event-store.js';
-import type { NewEvent, StoredEvent } from '../events/event-types.js';
+import type { EventQuery, EventStore, JournalStatus, SnapshotRecord } from './event-store.js';
+import type { NewEvent, StoredEvent } from './event-types.js';
 
 /**
  * An EventStore that tells listeners about every event it records. Metrics and the daemon's
- * summaries are fed from what the node records, not from calls sprinkled in the engine.
+ * summaries are fed from what the node records, not from calls sprinkled in the engine; tests
+ * capture the state as it was just before an event.
  */
 export class ObservedStore implements EventStore {
   private readonly listeners: Array<(event: StoredEvent) => void> = [];
+  private readonly beforeListeners: Array<() => void> = [];
 
   constructor(readonly inner: EventStore) {}
 
@@ -19,7 +16,12 @@ export class ObservedStore implements EventStore {
     this.listeners.push(listener);
   }
 
+  beforeAppend(listener: () => void): void {
+    this.beforeListeners.push(listener);
+  }
+
   append(event: NewEvent): StoredEvent {
+    for (const listener of this.beforeListeners) listener();
     const stored = this.inner.append(event);
     for (const listener of this.listeners) listener(stored);
     return stored;
