@@ -16,6 +16,14 @@ const nodeCount = Number(values.nodes);
 const lookupCount = Number(values.lookups);
 const seed = Number(values.seed);
 
+/** The heap still in use after a full GC (run with --expose-gc; null otherwise). */
+function liveHeapMb(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return null;
+  gc();
+  return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+}
+
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
@@ -83,6 +91,7 @@ const figures = {
   table_p50: percentile(tableSizes, 0.5),
   messages: sim.network.stats.messages,
   rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+  heap_live_mb: liveHeapMb(),
   seed,
 };
 console.log(
@@ -92,6 +101,6 @@ console.log(
   `${figures.lookups} lookups: hops p50 ${figures.hops_p50}, rpcs p50 ${figures.rpcs_p50} p99 ${figures.rpcs_p99}`,
 );
 console.log(
-  `recall of the true ${k} closest ${figures.recall_k}, lookups finding >= 18: ${figures.found_ge18}; rss ${figures.rss_mb} MB`,
+  `recall of the true ${k} closest ${figures.recall_k}, lookups finding >= 18: ${figures.found_ge18}; rss ${figures.rss_mb} MB, live heap ${figures.heap_live_mb ?? '?'} MB`,
 );
 console.log(JSON.stringify(figures));

@@ -31,9 +31,8 @@ export interface DhtConfig {
   /** Restored peers that must answer at start for the node to skip bootstrapping. */
   readonly minRestoredPeers: number;
   readonly rejectionWindowMs: number;
-  /** Requests per second one source address may send before it gets error 4. */
+  /** Requests one source address may send per second before it gets error 4. */
   readonly requestsPerSecondPerSource: number;
-  readonly requestBurstPerSource: number;
   readonly version: string;
 }
 
@@ -64,7 +63,6 @@ export const DEFAULT_CONFIG: DhtConfig = {
   // A lookup sends a peer one request; a busy neighbour a few per second. Loopback is exempt
   // unless strictIpDiversity (a devnet, benchmarks).
   requestsPerSecondPerSource: 200,
-  requestBurstPerSource: 1_000,
   version: '0.1.0',
 };
 

@@ -99,10 +99,7 @@ export class DhtNode {
     };
     this.selfWire = peerToWire(this.self);
     this.rejections = new RejectionCounter(options.config.rejectionWindowMs);
-    this.requestLimiter = new RateLimiter(
-      options.config.requestsPerSecondPerSource,
-      options.config.requestBurstPerSource,
-    );
+    this.requestLimiter = new RateLimiter(options.config.requestsPerSecondPerSource);
     this.warn = options.warn ?? (() => undefined);
     this.lastSuccessAtMs = options.timers.now();
     this.nextRid = options.random.u32();

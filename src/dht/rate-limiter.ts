@@ -1,35 +1,23 @@
 /**
- * A token bucket per source address: a flood of valid requests is answered with error 4 and
- * costs one aggregated peer_rejected a minute instead of one rpc_received per request.
+ * Requests per source address in one-second windows: a flood of valid requests is answered
+ * with error 4 and costs one aggregated peer_rejected a minute instead of one rpc_received per
+ * request. Only the sources of the current second are remembered, so a node that hears from
+ * thousands of peers keeps no per-peer state for it.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
+  private counts = new Map<string, number>();
+  private windowStartMs = -Infinity;
 
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-    private readonly maxSources = 10_000,
-  ) {}
+  constructor(private readonly perSecond: number) {}
 
   allow(source: string, nowMs: number): boolean {
-    const bucket = this.buckets.get(source);
-    if (bucket === undefined) {
-      if (this.buckets.size >= this.maxSources) this.forgetOldest();
-      this.buckets.set(source, { tokens: this.burst - 1, atMs: nowMs });
-      return true;
+    if (nowMs - this.windowStartMs >= 1_000) {
+      this.counts = new Map();
+      this.windowStartMs = nowMs;
     }
-    bucket.tokens = Math.min(
-      this.burst,
-      bucket.tokens + ((nowMs - bucket.atMs) / 1000) * this.perSecond,
-    );
-    bucket.atMs = nowMs;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
+    const count = this.counts.get(source) ?? 0;
+    if (count >= this.perSecond) return false;
+    this.counts.set(source, count + 1);
     return true;
-  }
-
-  private forgetOldest(): void {
-    const oldest = this.buckets.keys().next();
-    if (oldest.done !== true) this.buckets.delete(oldest.value);
   }
 }
