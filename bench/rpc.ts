@@ -6,14 +6,13 @@
  * Prints a human summary, then one JSON line.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { PeerInfo } from '../src/core/node-info.js';
-import { seededRandom } from '../src/core/random.js';
+import { entropySeededRandom } from '../src/core/random.js';
 import { generateIdentity } from '../src/cli/identity-file.js';
 import { makeConfig } from '../src/dht/config.js';
 import { DhtNode } from '../src/dht/dht-node.js';
@@ -49,7 +48,7 @@ async function startNode(kind: StoreKind): Promise<BenchNode> {
     identity,
     transport,
     timers: realTimers,
-    random: seededRandom(randomBytes(4).readUInt32LE(0)),
+    random: entropySeededRandom(),
     store,
     config: makeConfig(),
   });

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '../core/bytes.js';
 import type { SigningKey } from '../core/ed25519.js';
 import { TesdError } from '../core/errors.js';
-import { seededRandom } from '../core/random.js';
+import { entropySeededRandom } from '../core/random.js';
 import { DEFAULT_CONFIG, makeConfig } from '../dht/config.js';
 import { DhtNode } from '../dht/dht-node.js';
 import { restoreState } from '../dht/snapshots.js';
@@ -106,7 +105,7 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
     identity,
     transport,
     timers: realTimers,
-    random: seededRandom(randomBytes(4).readUInt32LE(0)),
+    random: entropySeededRandom(),
     store,
     config: makeConfig({
       difficulty: config.difficulty,
