@@ -1,23 +1,93 @@
+import { parseAddress } from '../core/address.js';
+
 /**
- * Requests per source address in one-second windows: a flood of valid requests is answered
- * with error 4 and costs one aggregated peer_rejected a minute instead of one rpc_received per
- * request. Only the sources of the current second are remembered, so a node that hears from
- * thousands of peers keeps no per-peer state for it.
+ * Admission by source host (SPEC §3.1, issue 11): requests are counted per host in one-second
+ * windows, not per address and port, so an attacker gains nothing by opening more sockets. A
+ * host is an IPv4 address or an IPv6 /64; each /24 (IPv6 /48) also has a ceiling, so one
+ * network cannot multiply its quota with many hosts. Only the current second's hosts are
+ * remembered, so a node that hears from thousands of peers keeps no per-peer state for it.
  */
 export class RateLimiter {
-  private counts = new Map<string, number>();
+  private hosts = new Map<string, number>();
+  private networks = new Map<string, number>();
   private windowStartMs = -Infinity;
 
-  constructor(private readonly perSecond: number) {}
+  /**
+   * @param perHostPerSecond requests one host may send per second
+   * @param perNetworkPerSecond requests one /24 (/48) may send per second, all hosts together
+   */
+  constructor(
+    private readonly perHostPerSecond: number,
+    private readonly perNetworkPerSecond = perHostPerSecond * NETWORK_CEILING_HOSTS,
+  ) {}
 
-  allow(source: string, nowMs: number): boolean {
+  /** Whether one more request from `addr` (`host:port`) is admitted now; counts it if so. */
+  allow(addr: string, nowMs: number): boolean {
     if (nowMs - this.windowStartMs >= 1_000) {
-      this.counts = new Map();
+      this.hosts = new Map();
+      this.networks = new Map();
       this.windowStartMs = nowMs;
     }
-    const count = this.counts.get(source) ?? 0;
-    if (count >= this.perSecond) return false;
-    this.counts.set(source, count + 1);
+    const { host, network } = admissionKeys(addr);
+    const fromHost = this.hosts.get(host) ?? 0;
+    if (fromHost >= this.perHostPerSecond) return false;
+    const fromNetwork = this.networks.get(network) ?? 0;
+    if (fromNetwork >= this.perNetworkPerSecond) return false;
+    this.hosts.set(host, fromHost + 1);
+    this.networks.set(network, fromNetwork + 1);
     return true;
   }
+}
+
+/**
+ * A /24 may send as much as this many full-rate hosts: a NAT or a small hosting subnet with a
+ * few honest nodes is served, a subnet of Sybils is not multiplied further.
+ */
+const NETWORK_CEILING_HOSTS = 4;
+
+export interface AdmissionKeys {
+  /** The IPv4 address, or the IPv6 /64 (`2001:db8:1:2::/64`). */
+  readonly host: string;
+  /** The IPv4 /24 or the IPv6 /48 the host's ceiling is counted in. */
+  readonly network: string;
+}
+
+/**
+ * Keys of the host and network an address is admitted under. Parsing costs more than the rest
+ * of a rate check, so a bounded number of recent addresses are remembered.
+ */
+export function admissionKeys(addr: string): AdmissionKeys {
+  let keys = keyCache.get(addr);
+  if (keys === undefined) {
+    keys = computeKeys(addr);
+    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear();
+    keyCache.set(addr, keys);
+  }
+  return keys;
+}
+
+const KEY_CACHE_SIZE = 100_000;
+const keyCache = new Map<string, AdmissionKeys>();
+
+function computeKeys(addr: string): AdmissionKeys {
+  const parsed = parseAddress(addr);
+  // Transports hand us canonical addresses; anything else is one shared, limited bucket.
+  if (parsed === null) return { host: 'invalid', network: 'invalid' };
+  const { host } = parsed;
+  if (!host.includes(':')) {
+    return { host, network: host.split('.').slice(0, 3).join('.') + '.0/24' };
+  }
+  const groups = expandIpv6(host);
+  return {
+    host: groups.slice(0, 4).join(':') + '::/64',
+    network: groups.slice(0, 3).join(':') + '::/48',
+  };
+}
+
+function expandIpv6(host: string): string[] {
+  const [head = '', tail] = host.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const zeros = Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0');
+  return [...left, ...zeros, ...right].map((part) => part.padStart(4, '0'));
 }
