@@ -23,6 +23,7 @@ import { closeServer, listenErrorReason } from './http-listen.js';
 import { loadOrCreateIdentity } from './identity-file.js';
 import { startMetricsServer } from './metrics-server.js';
 import { NodeMetrics } from './metrics.js';
+import { NetworkSizeWatch } from './netsize-watch.js';
 import type { DaemonInfo } from './node-views.js';
 import { ObservedStore } from '../events/observed-event-store.js';
 import { checkDataDir, type RunConfig } from './run-config.js';
@@ -115,7 +116,8 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
     state,
     warn: (message) => log.warn(message),
   });
-  metrics.attach(node);
+  const networkSize = new NetworkSizeWatch(node);
+  metrics.attach(node, () => networkSize.current);
   // The node records journal_paused / journal_resumed and warns; the store retries every second.
   onJournal = () => node.journalStatusChanged();
 
@@ -126,6 +128,7 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
     bootstrap: null,
     restoredPeers,
     restoredPointers,
+    networkSize: () => networkSize.current,
   };
   const admin = await AdminServer.start({ node, info, token, address: config.admin });
   cleanup.push(() => closeServer(admin.server.httpServer));
@@ -139,8 +142,10 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
   store.onAppend((event) => {
     metrics.observe(event);
     tasks.observe(event);
+    networkSize.observe(event);
   });
   node.start();
+  networkSize.start();
   log.info(
     `tesd ${node.config.version} node ${identity.idHex} on ${transport.localAddr}` +
       `${config.client ? ' (client)' : ''}; restored ${restoredPeers} peers and ` +
@@ -169,6 +174,7 @@ async function start(config: RunConfig, log: DaemonLog, cleanup: Cleanup): Promi
     await closeServer(admin.server.httpServer);
     await closeServer(metricsListener.server);
     tasks.stop();
+    networkSize.stop();
     await Promise.race([
       transport.close(),
       new Promise((resolve) => setTimeout(resolve, TRANSPORT_CLOSE_MS).unref()),

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoredEvent } from '../events/event-types.js';
 import type { DhtNode } from '../dht/dht-node.js';
+import type { NetworkSizeEstimate } from '../dht/netsize.js';
 
 /**
  * Prometheus metrics of a running node (SPEC §6 `/metrics`). Counters and histograms are fed
@@ -17,6 +18,7 @@ const MAX_OPEN_LOOKUPS = 10_000;
 export class NodeMetrics {
   readonly registry = new Registry();
   private node: DhtNode | null = null;
+  private networkSize: () => NetworkSizeEstimate | null = () => null;
   private readonly lookupKinds = new Map<number, string>();
 
   private readonly rpcs = new Counter({
@@ -121,6 +123,15 @@ export class NodeMetrics {
         this.set(node()?.journalPaused === true ? 1 : 0);
       },
     });
+    const networkSize = (): NetworkSizeEstimate | null => this.networkSize();
+    new Gauge({
+      name: 'tesd_network_size_estimate',
+      help: 'Nodes in the network, estimated from the routing table and recent lookups (0: unknown)',
+      registers: [this.registry],
+      collect() {
+        this.set(networkSize()?.size ?? 0);
+      },
+    });
     new Gauge({
       name: 'tesd_events_last_seq',
       help: 'seq of the last event in the log',
@@ -131,8 +142,9 @@ export class NodeMetrics {
     });
   }
 
-  attach(node: DhtNode): void {
+  attach(node: DhtNode, networkSize?: () => NetworkSizeEstimate | null): void {
     this.node = node;
+    if (networkSize !== undefined) this.networkSize = networkSize;
   }
 
   /** Feeds one recorded event into the counters and histograms. */

@@ -2,6 +2,7 @@ import { toHex } from '../core/bytes.js';
 import { servesDht } from '../core/node-info.js';
 import type { DhtNode } from '../dht/dht-node.js';
 import type { FindResult } from '../dht/find.js';
+import type { NetworkSizeEstimate } from '../dht/netsize.js';
 import type { PublishResult } from '../dht/publish.js';
 import { pointerToData } from '../projections/pointer-data.js';
 
@@ -15,6 +16,8 @@ export interface DaemonInfo {
   bootstrap: { peers: number; restored: number; answered: number; table_size: number } | null;
   readonly restoredPeers: number;
   readonly restoredPointers: number;
+  /** The network size estimate (src/cli/netsize-watch.ts), where the daemon keeps one. */
+  networkSize?: () => NetworkSizeEstimate | null;
 }
 
 export function statusView(node: DhtNode, info: DaemonInfo) {
@@ -36,6 +39,7 @@ export function statusView(node: DhtNode, info: DaemonInfo) {
     published: state.pointers.published.size,
     restored: { peers: info.restoredPeers, pointers: info.restoredPointers },
     bootstrap: info.bootstrap,
+    network_size: info.networkSize?.() ?? null,
     journal: { paused: node.journalPaused, error: journal.error },
     events: { last_seq: node.store.lastSeq },
     admin: info.admin,

@@ -83,6 +83,14 @@ export interface EventDataMap {
   snapshot_written: { seq: number; hash: string; signature: string };
   journal_paused: { error: string };
   journal_resumed: { error: string };
+  /** The node's network size estimate moved by more than a tenth (src/dht/netsize.ts). */
+  network_size_estimated: {
+    size: number;
+    method: 'counted' | 'distances';
+    samples: number;
+    peers: number;
+    previous: number | null;
+  };
 }
 
 export type EventType = keyof EventDataMap;
@@ -112,6 +120,7 @@ export const EVENT_TYPES = [
   'snapshot_written',
   'journal_paused',
   'journal_resumed',
+  'network_size_estimated',
 ] as const satisfies readonly EventType[];
 
 /** An event as the engine emits it: the store assigns `seq` and `hash`. */
