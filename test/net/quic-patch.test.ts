@@ -1,0 +1,20 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { QUICConnection } from '@matrixai/quic';
+import * as quicUtils from '@matrixai/quic/utils.js';
+
+/**
+ * The project carries a patch of @matrixai/quic (patches/, applied by `npm ci` through the
+ * `postinstall` script; docs/transport.md says what each change does). Without it a local send
+ * error crashes the node and the hot path costs milliseconds: fail loudly if it is missing.
+ */
+describe('@matrixai/quic patch', () => {
+  it('is applied: send failures are contained to their connection', () => {
+    assert.equal(
+      typeof (QUICConnection.prototype as unknown as Record<string, unknown>)['handleSendFailure'],
+      'function',
+      'patches/@matrixai+quic+*.patch is not applied: run `npx patch-package`',
+    );
+    assert.equal(typeof (quicUtils as Record<string, unknown>)['isTransientSendError'], 'function');
+  });
+});
