@@ -1,10 +1,11 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { writeCheckpointFile } from './checkpoint.js';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { readAnchor, readRetiredKeys, writeAnchor, writeRetiredKeys } from './log-meta.js';
 import { applyMigrations } from './migrations.js';
+import { DamagedRowReader, openDamaged } from './damaged-rows.js';
 import { verifyLog, type VerifyOptions, type VerifyReport } from './verify-log.js';
 
 /**
@@ -19,6 +20,8 @@ export interface RepairResult {
   report: VerifyReport;
   keptRows: number;
   droppedRows: number;
+  /** False when the damage hid the end of the log: droppedRows is then a lower bound. */
+  droppedRowsExact: boolean;
   /** The dropped seq range (inclusive), if any row was dropped. */
   droppedFromSeq: number | null;
   droppedToSeq: number | null;
@@ -53,23 +56,26 @@ function copyValidPrefix(
   const insert = to.prepare(
     'INSERT INTO events (seq, at, type, peer, key, lookup, data, hash) VALUES (@seq, @at, @type, @peer, @key, @lookup, @data, @hash)',
   );
-  const page = from.prepare(
-    'SELECT seq, at, type, peer, key, lookup, data, hash FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?',
-  );
+  const reader = new DamagedRowReader(from, PAGE_ROWS);
   const counts: CopyCounts = { kept: 0, lastKeptSeq: anchor.seq, snapshots: 0 };
   to.transaction(() => {
     if (anchor.seq > 0) writeAnchor(to, anchor);
     writeRetiredKeys(to, readRetiredKeys(from));
-    for (;;) {
-      const rows = page.all(counts.lastKeptSeq, limit, PAGE_ROWS) as Array<{ seq: number }>;
-      for (const row of rows) insert.run(row);
-      counts.kept += rows.length;
-      if (rows.length > 0) counts.lastKeptSeq = rows[rows.length - 1]!.seq;
-      if (rows.length < PAGE_ROWS) break;
+    // Verification read the same rows the same way and stopped at the first unreadable one,
+    // so every row before firstBadSeq reads back here.
+    for (const row of reader.rows(anchor.seq, limit)) {
+      insert.run(row);
+      counts.kept++;
+      counts.lastKeptSeq = row.seq;
     }
-    const snapshots = from
-      .prepare('SELECT * FROM snapshots WHERE seq <= ? ORDER BY seq')
-      .all(counts.lastKeptSeq) as Array<{ seq: number }>;
+    let snapshots: Array<{ seq: number }> = [];
+    try {
+      snapshots = from
+        .prepare('SELECT * FROM snapshots WHERE seq <= ? ORDER BY seq')
+        .all(counts.lastKeptSeq) as Array<{ seq: number }>;
+    } catch {
+      // Unreadable snapshots cost a longer restart (a replay from the events), nothing more.
+    }
     const insertSnapshot = to.prepare(
       'INSERT INTO snapshots (seq, hash, at, version, state, signature) VALUES (@seq, @hash, @at, @version, @state, @signature)',
     );
@@ -82,15 +88,35 @@ function copyValidPrefix(
   return counts;
 }
 
-function countRows(db: Database.Database): { count: number; maxSeq: number | null } {
+interface RowCount {
+  count: number;
+  maxSeq: number | null;
+  /** False when the damage hides the end of the log: the count is then a lower bound. */
+  exact: boolean;
+}
+
+/**
+ * How many rows the old file has. On a damaged file count(*) can fail; then the highest seq
+ * known to have existed (the unreadable row, the newest checkpoint) bounds it from below, and
+ * seq is gap-free, so rows before it are counted.
+ */
+function countRows(
+  db: Database.Database,
+  anchorSeq: number,
+  report: VerifyReport,
+  checkpointSeq: number | null,
+): RowCount {
   try {
     const row = db.prepare('SELECT count(*) AS count, max(seq) AS maxSeq FROM events').get() as {
       count: number;
       maxSeq: number | null;
     };
-    return row;
+    return { ...row, exact: true };
   } catch {
-    return { count: 0, maxSeq: null };
+    const known = Math.max(report.firstBadSeq ?? 0, checkpointSeq ?? 0);
+    return known > anchorSeq
+      ? { count: known - anchorSeq, maxSeq: known, exact: false }
+      : { count: 0, maxSeq: null, exact: false };
   }
 }
 
@@ -109,6 +135,7 @@ export function repairLog(dataDir: string, options: RepairOptions = {}): RepairR
         report,
         keptRows: report.checkedRows,
         droppedRows: 0,
+        droppedRowsExact: true,
         droppedFromSeq: null,
         droppedToSeq: null,
         droppedSnapshots: 0,
@@ -116,15 +143,20 @@ export function repairLog(dataDir: string, options: RepairOptions = {}): RepairR
       };
     const newPath = `${path}.repair`;
     for (const ext of DB_FILES) rmSync(newPath + ext, { force: true });
-    const old = new Database(path, { readonly: true, fileMustExist: true });
+    const old = openDamaged(path);
     const fresh = new Database(newPath);
     let counts: CopyCounts;
-    let before: { count: number; maxSeq: number | null };
+    let before: RowCount;
     let snapshotsBefore = 0;
     try {
       fresh.pragma('journal_mode = WAL');
       applyMigrations(fresh);
-      before = countRows(old);
+      before = countRows(
+        old,
+        readAnchor(old).seq,
+        report,
+        readCheckpointFile(dataDir)?.seq ?? null,
+      );
       try {
         snapshotsBefore = (
           old.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }
@@ -154,6 +186,7 @@ export function repairLog(dataDir: string, options: RepairOptions = {}): RepairR
       report,
       keptRows: counts.kept,
       droppedRows: dropped,
+      droppedRowsExact: before.exact,
       droppedFromSeq: dropped > 0 ? counts.lastKeptSeq + 1 : null,
       droppedToSeq: dropped > 0 ? before.maxSeq : null,
       droppedSnapshots: Math.max(0, snapshotsBefore - counts.snapshots),

@@ -1,8 +1,9 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { fromHex } from '../core/bytes.js';
 import { readCheckpointFile, verifyCheckpoint, type Checkpoint } from './checkpoint.js';
-import { chainHash, type EventRow } from './hash-chain.js';
+import { DamagedRowReader, openDamaged } from './damaged-rows.js';
+import { chainHash } from './hash-chain.js';
 import { readAnchor, readRetiredKeys, type ChainAnchor } from './log-meta.js';
 
 /**
@@ -63,11 +64,53 @@ class Findings {
   }
 }
 
-function nodeKeys(db: Database.Database, pk: VerifyOptions['pk']): Uint8Array[] {
+/**
+ * The rows of one type. On a damaged file the query fails as a whole if one row is on a bad
+ * page: then the rows are read one by one by seq and the unreadable ones skipped (the chain
+ * walk reports them).
+ */
+function rowsOfType(
+  db: Database.Database,
+  type: string,
+  findings: Findings,
+): Array<{ seq: number; data: string }> {
+  try {
+    return db
+      .prepare('SELECT seq, data FROM events WHERE type = ? ORDER BY seq')
+      .all(type) as Array<{ seq: number; data: string }>;
+  } catch {
+    // fall through to one row at a time
+  }
+  let seqs: number[];
+  try {
+    seqs = db
+      .prepare('SELECT seq FROM events WHERE type = ? ORDER BY seq')
+      .pluck()
+      .all(type) as number[];
+  } catch (error) {
+    findings.add(`cannot read the ${type} events: ${(error as Error).message}`, null);
+    return [];
+  }
+  const one = db.prepare('SELECT seq, data FROM events WHERE seq = ?');
+  const rows: Array<{ seq: number; data: string }> = [];
+  for (const seq of seqs) {
+    try {
+      const row = one.get(seq) as { seq: number; data: string } | undefined;
+      if (row !== undefined) rows.push(row);
+    } catch {
+      // unreadable: the walk names it
+    }
+  }
+  return rows;
+}
+
+function nodeKeys(
+  db: Database.Database,
+  pk: VerifyOptions['pk'],
+  findings: Findings,
+): Uint8Array[] {
   const hexKeys = new Set(readRetiredKeys(db));
-  const rows = db.prepare("SELECT data FROM events WHERE type = 'node_started'").all() as Array<{
-    data: string;
-  }>;
+  const rows = rowsOfType(db, 'node_started', findings);
   for (const row of rows) {
     const value = (JSON.parse(row.data) as { pk?: unknown }).pk;
     if (typeof value === 'string') hexKeys.add(value);
@@ -87,10 +130,8 @@ function snapshotCheckpoints(db: Database.Database, latestOnly: boolean): Labele
   return rows.map((r) => ({ ...r, label: `snapshot at seq ${r.seq}`, snapshotSeq: r.seq }));
 }
 
-function eventCheckpoints(db: Database.Database): LabeledCheckpoint[] {
-  const rows = db
-    .prepare("SELECT seq, data FROM events WHERE type = 'snapshot_written' ORDER BY seq")
-    .all() as Array<{ seq: number; data: string }>;
+function eventCheckpoints(db: Database.Database, findings: Findings): LabeledCheckpoint[] {
+  const rows = rowsOfType(db, 'snapshot_written', findings);
   return rows.map((row) => {
     const data = JSON.parse(row.data) as Partial<Checkpoint>;
     return {
@@ -108,10 +149,17 @@ function fileCheckpoint(dataDir: string | undefined): LabeledCheckpoint[] {
   return checkpoint === null ? [] : [{ ...checkpoint, label: 'events.checkpoint' }];
 }
 
-function tail(db: Database.Database, anchor: ChainAnchor): ChainAnchor {
-  const last = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-    ChainAnchor | undefined;
-  return last ?? anchor;
+function tail(db: Database.Database, anchor: ChainAnchor, findings: Findings): ChainAnchor {
+  try {
+    const last = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
+      ChainAnchor | undefined;
+    return last ?? anchor;
+  } catch (error) {
+    // The end is unknown: every checkpoint is compared in the walk, which stops where
+    // reading does.
+    findings.add(`cannot read the last event: ${(error as Error).message}`, null);
+    return { seq: Number.MAX_SAFE_INTEGER, hash: '' };
+  }
 }
 
 /** Signature and position of each checkpoint; returns the ones whose row must be compared. */
@@ -159,40 +207,28 @@ function walkChain(
   checkpoints: Map<number, LabeledCheckpoint[]>,
   findings: Findings,
 ): void {
-  const page = db.prepare(
-    'SELECT seq, at, type, peer, key, lookup, data, hash FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
-  );
-  let previous = from;
+  const reader = new DamagedRowReader(db, PAGE_ROWS);
+  let previous: ChainAnchor = from;
   let lastGoodCheckpointSeq = from.seq;
-  for (;;) {
-    let rows: EventRow[];
-    try {
-      rows = page.all(previous.seq, PAGE_ROWS) as EventRow[];
-    } catch (error) {
-      findings.add(
-        `cannot read events after seq ${previous.seq}: ${(error as Error).message}`,
-        previous.seq + 1,
-      );
-      return;
+  for (const row of reader.rows(from.seq)) {
+    findings.checkedRows++;
+    if (row.seq !== previous.seq + 1)
+      findings.add(`seq gap: ${row.seq} follows ${previous.seq}`, previous.seq + 1);
+    if (chainHash(previous.hash, row) !== row.hash)
+      findings.add(`event ${row.seq}: hash does not match its content and chain`, row.seq);
+    for (const cp of checkpoints.get(row.seq) ?? []) {
+      if (cp.hash === row.hash) lastGoodCheckpointSeq = row.seq;
+      else
+        findings.add(
+          `event ${row.seq} does not match the ${cp.label}: the log before it was rewritten`,
+          lastGoodCheckpointSeq + 1,
+        );
     }
-    for (const row of rows) {
-      findings.checkedRows++;
-      if (row.seq !== previous.seq + 1)
-        findings.add(`seq gap: ${row.seq} follows ${previous.seq}`, previous.seq + 1);
-      if (chainHash(previous.hash, row) !== row.hash)
-        findings.add(`event ${row.seq}: hash does not match its content and chain`, row.seq);
-      for (const cp of checkpoints.get(row.seq) ?? []) {
-        if (cp.hash === row.hash) lastGoodCheckpointSeq = row.seq;
-        else
-          findings.add(
-            `event ${row.seq} does not match the ${cp.label}: the log before it was rewritten`,
-            lastGoodCheckpointSeq + 1,
-          );
-      }
-      previous = row;
-    }
-    if (rows.length < PAGE_ROWS) return;
+    previous = row;
   }
+  const unreadable = reader.unreadable;
+  if (unreadable !== null)
+    findings.add(`cannot read event ${unreadable.seq}: ${unreadable.reason}`, unreadable.seq);
 }
 
 function quickCheck(db: Database.Database, findings: Findings): void {
@@ -207,7 +243,7 @@ function quickCheck(db: Database.Database, findings: Findings): void {
 
 function withDatabase<T>(target: Database.Database | string, use: (db: Database.Database) => T): T {
   if (typeof target !== 'string') return use(target);
-  const db = new Database(join(target, 'events.db'), { readonly: true, fileMustExist: true });
+  const db = openDamaged(join(target, 'events.db'));
   try {
     return use(db);
   } finally {
@@ -226,10 +262,10 @@ export function verifyLog(
     withDatabase(target, (db) => {
       quickCheck(db, findings);
       const anchor = readAnchor(db);
-      const keys = nodeKeys(db, options.pk);
+      const keys = nodeKeys(db, options.pk, findings);
       const checkpoints = [
         ...snapshotCheckpoints(db, false),
-        ...eventCheckpoints(db),
+        ...eventCheckpoints(db, findings),
         ...fileCheckpoint(dataDir),
       ];
       if (checkpoints.length > 0 && keys.length === 0)
@@ -237,7 +273,13 @@ export function verifyLog(
           'no node key known (no node_started event, none given): signatures unchecked',
           null,
         );
-      const bySeq = checkCheckpoints(checkpoints, keys, anchor, tail(db, anchor), findings);
+      const bySeq = checkCheckpoints(
+        checkpoints,
+        keys,
+        anchor,
+        tail(db, anchor, findings),
+        findings,
+      );
       walkChain(db, anchor, bySeq, findings);
     });
   } catch (error) {
@@ -254,9 +296,10 @@ export function verifyLog(
 export function verifyTail(db: Database.Database, options: VerifyOptions = {}): VerifyReport {
   const findings = new Findings();
   const anchor = readAnchor(db);
-  const last = tail(db, anchor);
+  const last = tail(db, anchor, findings);
   const checkpoints = [...snapshotCheckpoints(db, true), ...fileCheckpoint(options.dataDir)];
-  const bySeq = checkCheckpoints(checkpoints, nodeKeys(db, options.pk), anchor, last, findings);
+  const keys = nodeKeys(db, options.pk, findings);
+  const bySeq = checkCheckpoints(checkpoints, keys, anchor, last, findings);
   let from = anchor;
   const lookup = db.prepare('SELECT hash FROM events WHERE seq = ?');
   for (const [seq, cps] of [...bySeq].sort((a, b) => a[0] - b[0])) {

@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { signingKeyFromSecret } from '../../src/core/ed25519.js';
-import { chainHash, type EventRow } from '../../src/events/hash-chain.js';
-import { repairLog } from '../../src/events/repair-log.js';
+import { chainHash, GENESIS_HASH, type EventRow } from '../../src/events/hash-chain.js';
+import { repairLog, type RepairResult } from '../../src/events/repair-log.js';
 import { SqliteEventStore } from '../../src/events/sqlite-event-store.js';
 import { verifyLog } from '../../src/events/verify-log.js';
 import { mixedEvents, nodePk, nodeStarted, snapshotAt, tempDataDir } from './store-fixtures.js';
@@ -77,6 +84,18 @@ function rehashFrom(db: Database.Database, fromSeq: number): void {
   }
 }
 
+/** After a repair: exactly `keptRows` rows, verifying, and the node opens on them. */
+function assertRepaired(dir: string, result: RepairResult, keptRows: number): void {
+  assert.equal(result.keptRows, keptRows);
+  assert.equal(result.brokenFile, join(dir, 'events.db.broken-1'));
+  const after = verifyLog(dir, { pk: nodePk });
+  assert.ok(after.ok, after.problems.join('; '));
+  assert.equal(after.checkedRows, keptRows);
+  const store = SqliteEventStore.open(dir);
+  assert.equal(store.lastSeq, keptRows);
+  store.close();
+}
+
 function assertRepairKeeps(dir: string, keptRows: number, droppedFromSeq: number | null): void {
   const result = repairLog(dir, { pk: nodePk, nowMs: 1 });
   assert.equal(result.keptRows, keptRows);
@@ -119,22 +138,134 @@ test('flipped bytes in the file are detected; repair keeps the rows before them'
   assertRepairKeeps(dir, 149, 150);
 });
 
-test('a damaged page is detected by quick_check or the walk; repair keeps what it can read', (t) => {
+/**
+ * The independent count: the readable, chain-valid prefix found the plain way, one row at a
+ * time by primary key, on a copy (opening the original could recover or checkpoint its WAL).
+ */
+function readablePrefix(t: { after(fn: () => void): void }, dir: string): number {
+  const copy = tempDataDir(t);
+  for (const file of ['events.db', 'events.db-wal'])
+    if (existsSync(join(dir, file))) copyFileSync(join(dir, file), join(copy, file));
+  const db = new Database(join(copy, 'events.db'));
+  // Lets SQLite open a file shorter than its header says (the truncated case).
+  db.unsafeMode(true);
+  db.pragma('writable_schema = ON');
+  try {
+    const one = db.prepare('SELECT * FROM events WHERE seq = ?');
+    let previous = GENESIS_HASH;
+    for (let seq = 1; ; seq++) {
+      let row: EventRow | undefined;
+      try {
+        row = one.get(seq) as EventRow | undefined;
+      } catch {
+        return seq - 1;
+      }
+      if (row === undefined || chainHash(previous, row) !== row.hash) return seq - 1;
+      previous = row.hash;
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Overwrites the page of events.db that holds row 150 (the marked row). */
+function damageMarkedPage(dir: string, fill: number): void {
+  const path = join(dir, 'events.db');
+  const bytes = readFileSync(path);
+  const pageSize = bytes.readUInt16BE(16);
+  const page = Math.floor(bytes.indexOf(MARKER) / pageSize);
+  assert.ok(page > 0);
+  bytes.fill(fill, page * pageSize, (page + 1) * pageSize);
+  writeFileSync(path, bytes);
+}
+
+for (const [name, fill] of [
+  ['zeroed', 0x00],
+  ['0xa5-filled', 0xa5],
+] as const) {
+  test(`a ${name} page: the first unreadable row is the first bad seq; repair keeps every row before it`, (t) => {
+    const dir = tempDataDir(t);
+    buildLog(dir);
+    damageMarkedPage(dir, fill);
+    const readable = readablePrefix(t, dir);
+    t.diagnostic(`readable prefix: ${readable} rows`);
+    // The page holding row 150 also holds some rows before it; every earlier page is intact.
+    assert.ok(readable >= 100 && readable < 150, `readable prefix ${readable}`);
+    const report = verifyLog(dir, { pk: nodePk });
+    assert.equal(report.ok, false);
+    assert.equal(report.firstBadSeq, readable + 1);
+    assert.equal(report.checkedRows, readable);
+    assert.match(report.problems.join('\n'), new RegExp(`cannot read event ${readable + 1}: `));
+    const result = repairLog(dir, { pk: nodePk, nowMs: 1 });
+    assert.equal(result.droppedFromSeq, readable + 1);
+    assert.equal(result.droppedToSeq, 250);
+    assert.equal(result.droppedRows, 250 - readable);
+    assert.equal(result.droppedRowsExact, true);
+    assert.equal(result.droppedSnapshots, 1, 'the snapshot at 200 goes, the one at 100 stays');
+    assertRepaired(dir, result, readable);
+  });
+}
+
+test('a truncated file: repair keeps every row before the cut', (t) => {
   const dir = tempDataDir(t);
   buildLog(dir);
   const path = join(dir, 'events.db');
   const bytes = readFileSync(path);
   const pageSize = bytes.readUInt16BE(16);
-  const at = bytes.indexOf(MARKER);
-  const page = Math.floor(at / pageSize);
-  bytes.fill(0xa5, page * pageSize, (page + 1) * pageSize);
-  writeFileSync(path, bytes);
+  const cut = Math.floor(bytes.indexOf(MARKER) / pageSize) * pageSize;
+  truncateSync(path, cut);
+  const readable = readablePrefix(t, dir);
+  t.diagnostic(`readable prefix: ${readable} rows`);
+  assert.ok(readable >= 100 && readable < 150, `readable prefix ${readable}`);
   const report = verifyLog(dir, { pk: nodePk });
   assert.equal(report.ok, false);
-  assert.ok(report.firstBadSeq !== null && report.firstBadSeq <= 150, String(report.firstBadSeq));
+  assert.equal(report.firstBadSeq, readable + 1);
+  assert.equal(report.checkedRows, readable);
   const result = repairLog(dir, { pk: nodePk, nowMs: 1 });
-  assert.ok(result.keptRows < 150);
-  assert.ok(verifyLog(dir, { pk: nodePk }).ok);
+  assert.equal(result.droppedFromSeq, readable + 1);
+  // The end of the log is cut off: the newest checkpoint (200) is the last seq known to exist.
+  assert.equal(result.droppedRowsExact, false);
+  assert.equal(result.droppedToSeq, 200);
+  assert.equal(result.droppedRows, 200 - readable);
+  assertRepaired(dir, result, readable);
+});
+
+test('a torn WAL: the commits before the tear are kept, the checkpoint after it is reported', (t) => {
+  const dir = tempDataDir(t);
+  // No checkpoints at all: every commit stays in the WAL, in order.
+  const store = SqliteEventStore.open(dir, { batchSize: 10, checkpointInWorker: false });
+  store.append(nodeStarted(1_700_000_000_000));
+  const events = mixedEvents(200, 5);
+  events.slice(0, 100).forEach((e) => store.append(e));
+  store.saveSnapshot(snapshotAt(store));
+  const walAtFirstSnapshot = statSync(join(dir, 'events.db-wal')).size;
+  events.slice(100).forEach((e) => store.append(e));
+  store.saveSnapshot(snapshotAt(store));
+  const walAtSecondSnapshot = statSync(join(dir, 'events.db-wal')).size;
+  const torn = tempDataDir(t);
+  for (const file of ['events.db', 'events.db-wal', 'events.checkpoint'])
+    copyFileSync(join(dir, file), join(torn, file));
+  store.close();
+  // Half-way between the snapshots, in the middle of a frame (a write cut by a power loss).
+  const pageSize = readFileSync(join(torn, 'events.db')).readUInt16BE(16);
+  const frame = 24 + pageSize;
+  const middle = Math.floor((walAtFirstSnapshot + walAtSecondSnapshot) / 2);
+  truncateSync(join(torn, 'events.db-wal'), 32 + Math.floor((middle - 32) / frame) * frame + 100);
+
+  const readable = readablePrefix(t, torn);
+  t.diagnostic(`readable prefix: ${readable} rows`);
+  assert.ok(readable > 101 && readable < 201, `readable prefix ${readable}`);
+  const report = verifyLog(torn, { pk: nodePk });
+  assert.equal(report.ok, false);
+  assert.equal(report.checkedRows, readable);
+  assert.equal(report.firstBadSeq, readable + 1);
+  assert.match(
+    report.problems.join('\n'),
+    new RegExp(`events\\.checkpoint is past the end of the log \\(seq ${readable}\\)`),
+  );
+  const result = repairLog(torn, { pk: nodePk, nowMs: 1 });
+  assert.equal(result.droppedRows, 0, 'nothing readable is dropped: the tear lost the rest');
+  assertRepaired(torn, result, readable);
 });
 
 test('a deleted WAL (committed events lost behind a checkpoint) is detected and repaired', (t) => {
