@@ -21,8 +21,12 @@ export function openDamaged(path: string): Database.Database {
   // SQLite refuses a file shorter than its header's page count unless writable_schema is on
   // (and defensive mode, better-sqlite3's default, off); the connection is read-only, so
   // nothing can be written through it.
-  db.unsafeMode(true);
-  db.pragma('writable_schema = ON');
+  try {
+    db.unsafeMode(true);
+    db.pragma('writable_schema = ON');
+  } catch {
+    // not a database at all: the reads that follow say so
+  }
   return db;
 }
 

@@ -102,7 +102,6 @@ interface RowCount {
  */
 function countRows(
   db: Database.Database,
-  anchorSeq: number,
   report: VerifyReport,
   checkpointSeq: number | null,
 ): RowCount {
@@ -113,6 +112,12 @@ function countRows(
     };
     return { ...row, exact: true };
   } catch {
+    let anchorSeq = 0;
+    try {
+      anchorSeq = readAnchor(db).seq;
+    } catch {
+      // no readable anchor: count from genesis
+    }
     const known = Math.max(report.firstBadSeq ?? 0, checkpointSeq ?? 0);
     return known > anchorSeq
       ? { count: known - anchorSeq, maxSeq: known, exact: false }
@@ -151,12 +156,7 @@ export function repairLog(dataDir: string, options: RepairOptions = {}): RepairR
     try {
       fresh.pragma('journal_mode = WAL');
       applyMigrations(fresh);
-      before = countRows(
-        old,
-        readAnchor(old).seq,
-        report,
-        readCheckpointFile(dataDir)?.seq ?? null,
-      );
+      before = countRows(old, report, readCheckpointFile(dataDir)?.seq ?? null);
       try {
         snapshotsBefore = (
           old.prepare('SELECT count(*) AS n FROM snapshots').get() as { n: number }

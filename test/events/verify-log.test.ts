@@ -384,3 +384,13 @@ test('an edited row after the latest checkpoint stops the node at open', (t) => 
     message: /broken at seq 230: event 230: hash does not match/,
   });
 });
+
+test('a file that is not a database: repair keeps nothing and moves it aside', (t) => {
+  const dir = tempDataDir(t);
+  writeFileSync(join(dir, 'events.db'), 'this is not an SQLite database');
+  const report = verifyLog(dir, { pk: nodePk });
+  assert.equal(report.firstBadSeq, 1);
+  const result = repairLog(dir, { pk: nodePk, nowMs: 1 });
+  assert.equal(readFileSync(result.brokenFile!, 'utf8'), 'this is not an SQLite database');
+  assertRepaired(dir, result, 0);
+});
