@@ -36,6 +36,8 @@ const sim = createSimulation({
   latencyMs: { min: 10, max: 80 },
 });
 const identitiesS = (performance.now() - buildStart) / 1000;
+// CPU, not wall time: the machine may be shared; identities (proof of work) are left out.
+const cpuStart = process.cpuUsage();
 const STAGGER_MS = 50;
 sim.bootstrapAll({ staggerMs: STAGGER_MS });
 // A 10,000-node build runs for minutes: say how far it got, every tenth of the joins.
@@ -62,6 +64,9 @@ for (let i = 0; i < lookupCount; i++) {
 }
 sim.runUntilIdle(1e9);
 const lookupS = (performance.now() - lookupStart) / 1000;
+const cpu = process.cpuUsage(cpuStart);
+// An RPC is a request and its reply: two of the network's messages.
+const usPerRpc = (cpu.user + cpu.system) / (sim.network.stats.messages / 2);
 
 const k = sim.config.k;
 const recalls: number[] = [];
@@ -90,12 +95,16 @@ const figures = {
   lookups_s: Number(lookupS.toFixed(2)),
   table_p50: percentile(tableSizes, 0.5),
   messages: sim.network.stats.messages,
+  us_per_rpc: Math.round(usPerRpc),
   rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
   heap_live_mb: liveHeapMb(),
   seed,
 };
 console.log(
   `${nodeCount} nodes built in ${figures.build_s} s (identities ${figures.identities_s} s), median table ${figures.table_p50} peers`,
+);
+console.log(
+  `CPU per RPC (both ends, codec, engine, log and simulated network): ${figures.us_per_rpc} us`,
 );
 console.log(
   `${figures.lookups} lookups: hops p50 ${figures.hops_p50}, rpcs p50 ${figures.rpcs_p50} p99 ${figures.rpcs_p99}`,

@@ -3,16 +3,26 @@ import type { PeerInfo } from '../core/node-info.js';
 import type { Pointer } from '../core/pointer.js';
 import type { WireNodeInfo, WirePointer } from '../net/messages.js';
 
-/** NodeInfo as it goes on the wire (SPEC §3.3). */
+const wireViews = new WeakMap<PeerInfo, WireNodeInfo>();
+
+/**
+ * NodeInfo as it goes on the wire (SPEC §3.3). One frozen view per PeerInfo: the peers of a
+ * table go out in answer after answer, and the encoder caches the bytes of frozen views.
+ */
 export function peerToWire(peer: PeerInfo): WireNodeInfo {
-  const { identity } = peer;
-  return {
-    id: identity.id,
-    pk: identity.pk,
-    nonce: identity.nonce,
-    addr: peer.addr,
-    caps: peer.caps,
-  };
+  let wire = wireViews.get(peer);
+  if (wire === undefined) {
+    const { identity } = peer;
+    wire = Object.freeze({
+      id: identity.id,
+      pk: identity.pk,
+      nonce: identity.nonce,
+      addr: peer.addr,
+      caps: peer.caps,
+    });
+    wireViews.set(peer, wire);
+  }
+  return wire;
 }
 
 /**

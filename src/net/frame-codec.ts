@@ -1,11 +1,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
-import {
-  ErrorCode,
-  PROTOCOL_VERSION,
-  REQUEST_OPS,
-  wireMessageSchema,
-  type WireMessage,
-} from './messages.js';
+import { ErrorCode, PROTOCOL_VERSION, REQUEST_OPS, type WireMessage } from './messages.js';
+import { encodeMessageFrame } from './wire-encode.js';
+import { lastValidationFailure, validateWireMessage } from './wire-validate.js';
 
 /** SPEC §3.2: `[u32 big-endian length N][N bytes of MessagePack]`, N <= 64 KiB. */
 export const MAX_FRAME_BYTES = 65_536; // protocol limit, SPEC §3.2
@@ -44,13 +40,10 @@ function decodeError(code: ErrorCode, reason: string, rid?: number): DecodeError
 
 /** Encodes a message as one frame, length prefix included. Throws if it exceeds the limit. */
 export function encodeFrame(message: WireMessage): Uint8Array {
-  const body = encoder.encode(message);
-  if (body.length > MAX_FRAME_BYTES) {
-    throw new RangeError(`frame of ${body.length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  const frame = encodeMessageFrame(message, MAX_FRAME_BYTES);
+  if (typeof frame === 'number') {
+    throw new RangeError(`frame of ${frame} bytes exceeds ${MAX_FRAME_BYTES}`);
   }
-  const frame = new Uint8Array(LENGTH_PREFIX_BYTES + body.length);
-  new DataView(frame.buffer).setUint32(0, body.length);
-  frame.set(body, LENGTH_PREFIX_BYTES);
   return frame;
 }
 
@@ -99,8 +92,8 @@ export function decodeBody(body: Uint8Array): WireMessage | DecodeError {
 }
 
 function validate(value: unknown): WireMessage | DecodeError {
-  const parsed = wireMessageSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  const valid = validateWireMessage(value);
+  if (valid !== undefined) return valid;
   const raw = value as { v?: unknown; rid?: unknown; body?: { req?: { op?: unknown } } } | null;
   const rid =
     typeof raw?.rid === 'number' && Number.isInteger(raw.rid) && raw.rid >= 0 ? raw.rid : undefined;
@@ -115,13 +108,8 @@ function validate(value: unknown): WireMessage | DecodeError {
   if (typeof op === 'string' && !(REQUEST_OPS as readonly string[]).includes(op)) {
     return decodeError(ErrorCode.UNSUPPORTED, `unsupported op ${op.slice(0, 32)}`, rid);
   }
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.join('.') ?? '';
-  return decodeError(
-    ErrorCode.INVALID_MESSAGE,
-    `invalid message at ${where || 'root'}: ${issue?.message ?? 'schema'}`,
-    rid,
-  );
+  const { path, message } = lastValidationFailure();
+  return decodeError(ErrorCode.INVALID_MESSAGE, `invalid message at ${path}: ${message}`, rid);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { toHex } from '../../core/bytes.js';
 import type { PeerInfo } from '../../core/node-info.js';
-import { encodedSize, MAX_FRAME_BYTES } from '../../net/frame-codec.js';
+import { MAX_FRAME_BYTES } from '../../net/frame-codec.js';
+import { encodedNodesSize, encodedPointerSize } from '../../net/wire-encode.js';
 import { MAX_POINTERS_PER_RESPONSE, type Body, type WirePointer } from '../../net/messages.js';
 import { pointersFor } from '../../projections/pointer-store.js';
 import type { DhtNode } from '../dht-node.js';
@@ -16,15 +17,16 @@ const ENVELOPE_RESERVE_BYTES = 512;
  */
 export function handleFindValue(node: DhtNode, key: Uint8Array, requester: PeerInfo): Body {
   const nodes = closestWire(node, key, requester);
-  let room = MAX_FRAME_BYTES - ENVELOPE_RESERVE_BYTES - encodedSize(nodes);
+  let room = MAX_FRAME_BYTES - ENVELOPE_RESERVE_BYTES - encodedNodesSize(nodes);
   const pointers: WirePointer[] = [];
   const stored = pointersFor(node.state.pointers, toHex(key));
   for (const entry of stored) {
     if (pointers.length === MAX_POINTERS_PER_RESPONSE) break;
-    const size = encodedSize(entry.pointer);
+    const wire = pointerToWire(entry.pointer);
+    const size = encodedPointerSize(wire);
     if (size > room) break;
     room -= size;
-    pointers.push(pointerToWire(entry.pointer));
+    pointers.push(wire);
   }
   return { res: { op: 'value', pointers, nodes, more: pointers.length < stored.length } };
 }
