@@ -11,7 +11,13 @@ import { LENGTH_PREFIX_BYTES, MAX_FRAME_BYTES } from './frame-codec.js';
 import { quicConfig, quicLogger, serverCrypto, type QuicLogLevel } from './quic-options.js';
 import { describe } from './rpc-stream.js';
 import { serveStream } from './stream-server.js';
-import type { RemotePeer, RequestHandler, SendOutcome, Transport } from './transport.js';
+import type {
+  AdmissionHook,
+  RemotePeer,
+  RequestHandler,
+  SendOutcome,
+  Transport,
+} from './transport.js';
 
 export interface QuicTransportOptions {
   /** `host:port` to bind the one UDP socket to; port 0 picks a free port. */
@@ -45,6 +51,8 @@ const CERT_CACHE_ENTRIES = 1_024;
  */
 export class QuicTransport implements Transport {
   private handler: RequestHandler | null = null;
+  private admission: AdmissionHook | null = null;
+  private readonly admitted = new WeakMap<QUICConnection, boolean>();
   private readonly incoming = new Set<QUICConnection>();
   private readonly certCache = new Map<string, Uint8Array | null>();
   private readonly pool: ConnectionPool;
@@ -123,6 +131,10 @@ export class QuicTransport implements Transport {
     this.handler = handler;
   }
 
+  setAdmission(hook: AdmissionHook | null): void {
+    this.admission = hook;
+  }
+
   request(
     addr: string,
     frame: Uint8Array,
@@ -197,6 +209,7 @@ export class QuicTransport implements Transport {
   }
 
   private onConnection(connection: QUICConnection, maxConnections: number): void {
+    if (!this.admitConnection(connection)) return;
     this.incoming.add(connection);
     void connection.closedP.then(() => this.incoming.delete(connection));
     if (this.incoming.size + this.pool.size > maxConnections && !this.pool.evictIdle()) {
@@ -206,10 +219,26 @@ export class QuicTransport implements Transport {
     }
   }
 
+  /**
+   * Consults the connection admission hook once per accepted connection, on whichever comes
+   * first: its connection event or its first stream (which can arrive before it).
+   */
+  private admitConnection(connection: QUICConnection): boolean {
+    const known = this.admitted.get(connection);
+    if (known !== undefined) return known;
+    const admit = this.admission?.connection;
+    const remote = admit === undefined ? null : this.remoteOf(connection.meta());
+    const admitted = admit === undefined || remote === null || consult(() => admit(remote), true);
+    this.admitted.set(connection, admitted);
+    if (!admitted) connection.stop({ isApp: true, errorCode: 4, force: true }).catch(() => {});
+    return admitted;
+  }
+
   private onStream(stream: QUICStream): void {
     const handler = this.handler;
     const remote = handler === null ? null : this.remotePeer(stream);
-    if (handler === null || remote === null || this.closed) {
+    const connection = (stream as unknown as { connection: QUICConnection }).connection;
+    if (handler === null || remote === null || this.closed || !this.admitConnection(connection)) {
       try {
         stream.cancel(new Error('not serving'));
       } catch {
@@ -217,14 +246,25 @@ export class QuicTransport implements Transport {
       }
       return;
     }
-    // The handler is looked up per frame, so that listen() applies to open streams too.
-    const current: RequestHandler = (input, peer, reply) =>
-      this.handler === null ? reply(null) : this.handler(input, peer, reply);
+    // The handler and the admission hook are looked up per frame, so that listen() and
+    // setAdmission() apply to open streams too.
+    const current: RequestHandler = (input, peer, reply) => {
+      if (this.handler === null) return reply(null);
+      const admit = this.admission?.request;
+      if (admit !== undefined && input instanceof Uint8Array) {
+        const decision = consult(() => admit(input, peer), 'admit' as const);
+        if (decision !== 'admit') return reply(decision);
+      }
+      this.handler(input, peer, reply);
+    };
     serveStream(stream, remote, current, this.stallTimeoutMs, this.logger);
   }
 
   private remotePeer(stream: QUICStream): RemotePeer | null {
-    const meta = stream.meta;
+    return this.remoteOf(stream.meta);
+  }
+
+  private remoteOf(meta: QUICStream['meta']): RemotePeer | null {
     const der = meta.remoteCertsChain[0];
     if (der === undefined) return null;
     const cacheKey = Buffer.from(der).toString('base64');
@@ -236,6 +276,15 @@ export class QuicTransport implements Transport {
     }
     if (certPk === null) return null;
     return { addr: hostPort(meta.remoteHost, meta.remotePort), certPk };
+  }
+}
+
+/** Runs an admission hook; one that throws is a bug in it, and admits (`fallback`). */
+function consult<T>(hook: () => T, fallback: T): T {
+  try {
+    return hook();
+  } catch {
+    return fallback;
   }
 }
 

@@ -33,10 +33,41 @@ export type RequestHandler = (
   reply: (frame: Uint8Array | null) => void,
 ) => void;
 
+/**
+ * What a request admission hook decides about a request frame it has not decoded:
+ * `'admit'` hands it to the RequestHandler; a frame is written as its answer instead (the
+ * caller builds it, typically an `err` with code 4, SPEC §3.4); `null` answers nothing.
+ */
+export type RequestAdmission = 'admit' | Uint8Array | null;
+
+/**
+ * Admission before work (SPEC §3.1, issue 11): consulted by the transport with the observed
+ * remote address before it spends anything on a peer, so that a per-host limiter can refuse
+ * cheaply. Both hooks are optional and must not throw; a throw admits (a bug in a limiter must
+ * not take the node off the network).
+ */
+export interface AdmissionHook {
+  /**
+   * A peer's connection has completed its handshake (`remote.addr` as observed, `remote.certPk`
+   * from its certificate). False closes it at once with QUIC application error code 4.
+   */
+  readonly connection?: (remote: RemotePeer) => boolean;
+  /**
+   * A whole request frame arrived from `remote`, before it is decoded or handed to the
+   * RequestHandler. Framing errors (DecodeError) are not passed here: they go to the handler.
+   */
+  readonly request?: (frame: Uint8Array, remote: RemotePeer) => RequestAdmission;
+}
+
 export interface Transport {
   /** The address this node listens on and sends from (one socket, SPEC §3.1). */
   readonly localAddr: string;
   listen(handler: RequestHandler): void;
+  /**
+   * Installs (or with null removes) the admission hook consulted before incoming connections
+   * and request frames cost anything. Optional: an adapter without it admits everything.
+   */
+  setAdmission?(hook: AdmissionHook | null): void;
   /** Sends one request frame to `addr`; `done` is called exactly once. */
   request(
     addr: string,
