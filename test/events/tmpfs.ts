@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * A tiny tmpfs for a real full-disk test. Mounting needs root (or CAP_SYS_ADMIN): returns null
- * where it is refused, and the caller falls back to fault injection.
+ * A tiny tmpfs for a real full-disk test. Mounting needs root (or CAP_SYS_ADMIN): where it is
+ * refused, returns the reason, for test/support/requirement.ts (fails under CI, skips loudly
+ * elsewhere).
  */
 export interface SmallTmpfs {
   readonly dir: string;
@@ -16,15 +17,16 @@ export interface SmallTmpfs {
 export function mountSmallTmpfs(
   t: { after(fn: () => void): void },
   sizeMib: number,
-): SmallTmpfs | null {
+): SmallTmpfs | { refused: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tesd-tmpfs-'));
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMib}m`, 'tmpfs', dir], {
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-  } catch {
+  } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    return null;
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    return { refused: `mount -t tmpfs refused: ${stderr || String(error)}` };
   }
   t.after(() => {
     execFileSync('umount', [dir], { stdio: 'ignore' });

@@ -1,12 +1,15 @@
 import { Command } from 'commander';
 import { registerInspectCommands } from '../../src/cli/inspect/index.js';
 import type { InspectIo } from '../../src/cli/inspect/inspect-io.js';
+import { withTimeout } from '../support/requirement.js';
+
+const WAIT_TIMEOUT_MS = 10_000;
 
 /** Runs `tesd <args>` in process with captured output; `interrupt` plays Ctrl-C. */
 export interface CliRun {
   readonly done: Promise<{ out: string; err: string; exitCode: number }>;
-  /** Resolves once stdout contains `text`. */
-  waitForOutput(text: string): Promise<void>;
+  /** Resolves once stdout contains `text`; rejects, naming what was printed, after `timeoutMs`. */
+  waitForOutput(text: string, timeoutMs?: number): Promise<void>;
   interrupt(): void;
 }
 
@@ -33,11 +36,15 @@ export function startCli(args: string[], nowMs = Date.now()): CliRun {
   const done = program.parseAsync(['node', 'tesd', ...args]).then(() => ({ out, err, exitCode }));
   return {
     done,
-    waitForOutput: (text) =>
-      new Promise<void>((resolve) => {
-        if (out.includes(text)) resolve();
-        else waiters.push({ text, resolve });
-      }),
+    waitForOutput: (text, timeoutMs = WAIT_TIMEOUT_MS) =>
+      withTimeout(
+        new Promise<void>((resolve) => {
+          if (out.includes(text)) resolve();
+          else waiters.push({ text, resolve });
+        }),
+        timeoutMs,
+        () => `${JSON.stringify(text)} on stdout (so far: ${JSON.stringify(out.slice(-200))})`,
+      ),
     interrupt: () => interrupt(),
   };
 }

@@ -10,6 +10,8 @@ import { queryEvents } from '../../src/inspect/event-query.js';
 import { withLog } from '../../src/inspect/open-log.js';
 import { runReadOnlySql } from '../../src/inspect/sql-query.js';
 import { parseTime } from '../../src/inspect/time-spec.js';
+import { startLogWriter } from '../support/log-writer.js';
+import { withTimeout } from '../support/requirement.js';
 import { seeded } from '../support/seed.js';
 import { runCli, startCli } from './cli-harness.js';
 import { recordLog, type RecordedLog } from './recorded-log.js';
@@ -29,32 +31,51 @@ describe('tesd sql, events and verify on a recorded log', () => {
     return dir;
   }
 
-  test('sql answers SELECTs while the node still writes (WAL), as table, JSON and CSV', async () => {
-    const written = log.sim.nodes[4]!.node.store.lastSeq;
+  test('sql answers SELECTs while the node still writes (WAL), as table, JSON and CSV', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tesd-sql-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const writer = await startLogWriter(t, dir, { burst: 10, pauseMs: 5 });
+    const before = await writer.waitForCommitted(100);
+    const count = async (): Promise<{ n: number; last: number }> => {
+      const run = await runCli([
+        'sql',
+        'SELECT count(*) AS n, max(seq) AS last FROM events',
+        '--json',
+        '--data-dir',
+        dir,
+      ]);
+      assert.equal(run.exitCode, 0, run.err);
+      return (JSON.parse(run.out) as Array<{ n: number; last: number }>)[0]!;
+    };
+    const first = await count();
+    assert.equal(first.n, first.last, 'a consistent, gap-free snapshot');
+    assert.ok(first.n >= before, `sees every commit made before it (${first.n} >= ${before})`);
+    await writer.waitForCommitted(first.n + 1);
+    const second = await count();
+    assert.equal(second.n, second.last);
+    assert.ok(second.n > first.n, `a later SELECT sees the new commits (${second.n} > ${first.n})`);
+
     const table = await runCli([
       'sql',
-      'SELECT count(*) AS n FROM events',
+      'SELECT count(*) AS n FROM events WHERE seq <= 100',
       '--data-dir',
-      log.dataDir,
+      dir,
     ]);
     assert.equal(table.exitCode, 0, table.err);
-    assert.match(table.out, new RegExp(`^ *n\\n-+\\n *${written}\\n\\(1 row\\)`));
+    assert.match(table.out, /^ *n\n-+\n *100\n\(1 row\)/);
     const asJson = await runCli([
       'sql',
       "SELECT seq, type FROM events WHERE type = 'node_started'",
       '--json',
       '--data-dir',
-      log.dataDir,
+      dir,
     ]);
     assert.deepEqual(JSON.parse(asJson.out), [{ seq: 1, type: 'node_started' }]);
-    const csv = await runCli([
-      'sql',
-      "SELECT 'a,b' AS x, 2 AS y",
-      '--csv',
-      '--data-dir',
-      log.dataDir,
-    ]);
+    const csv = await runCli(['sql', "SELECT 'a,b' AS x, 2 AS y", '--csv', '--data-dir', dir]);
     assert.equal(csv.out, 'x,y\r\n"a,b",2\r\n');
+    const still = writer.committed;
+    assert.ok(still > before, `the writer went on writing throughout (${before} -> ${still})`);
+    await writer.stop();
   });
 
   test('sql refuses every statement that would write, with a clear message', async () => {
@@ -123,7 +144,7 @@ describe('tesd sql, events and verify on a recorded log', () => {
     store.flush();
     await run.waitForOutput('"third"');
     run.interrupt();
-    const { out, exitCode } = await run.done;
+    const { out, exitCode } = await withTimeout(run.done, 10_000, 'events --follow to stop');
     assert.equal(exitCode, 0);
     const lines = out
       .trim()
