@@ -18,7 +18,17 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'devnet/**', 'tesd-data/**', 'ops/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'devnet/**',
+      'tesd-data/**',
+      'ops/**',
+      '.stryker-tmp/**',
+      'reports/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
