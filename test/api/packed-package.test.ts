@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -62,6 +62,19 @@ describe('the packed tesseras-node in a fresh project', () => {
       (f) => /^(src|test|bench|examples)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')),
     );
     assert.deepEqual(stray, []);
+  });
+
+  it('installs without the development tools: its install scripts need none of them', async () => {
+    const installed = join(project, 'node_modules/tesseras-node');
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    };
+    // What npm runs in a dependency at install time, with only the system's tools on the PATH.
+    for (const hook of ['preinstall', 'install', 'postinstall']) {
+      const script = manifest.scripts?.[hook];
+      if (script === undefined) continue;
+      await run('sh', ['-c', script], { cwd: installed, env: { PATH: '/usr/bin:/bin' } });
+    }
   });
 
   it('type-checks a strict TypeScript program against the shipped declarations', async () => {
