@@ -9,11 +9,13 @@ import { sendRpc } from '../dht/rpc-client.js';
 import { formatListenAddress, parseSeed } from './addresses.js';
 import { tokenMatches } from './admin-token.js';
 import { listenOn } from './http-listen.js';
+import { LiveRouteError, LiveRoutes } from './live-routes.js';
 import { findView, peersView, publishView, statusView, type DaemonInfo } from './node-views.js';
 import { MAX_HOLDERS } from '../core/pointer.js';
 
 /**
- * The admin API (SPEC §6): `GET /status`, `GET /peers`, `GET /find/:key`, `POST /publish`.
+ * The admin API (SPEC §6): `GET /status`, `GET /peers`, `GET /find/:key`, `POST /publish`,
+ * and the read-only live page under `/ui` (src/cli/live-routes.ts).
  * Every request must name the admin address in its Host header (a web page cannot reach it
  * through DNS rebinding); writes also need the bearer token and a JSON body. Bad input gets
  * a 4xx JSON `{ error }`.
@@ -66,9 +68,11 @@ export interface AdminServerOptions {
 export class AdminServer {
   private readonly server: Server;
   private allowedHosts: Set<string>;
+  private readonly live: LiveRoutes;
 
   private constructor(private readonly options: AdminServerOptions) {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.live = new LiveRoutes(options.node);
     this.allowedHosts = hostsFor(options.address);
   }
 
@@ -91,10 +95,13 @@ export class AdminServer {
       if (!this.allowedHosts.has(host))
         throw new HttpError(403, `Host ${JSON.stringify(host)} is not this admin address`);
       const url = new URL(req.url ?? '/', 'http://admin');
+      if (this.live.handle(req, res, url)) return;
       const body = await this.route(req, url);
       send(res, 200, body);
     } catch (error) {
-      if (error instanceof HttpError) send(res, error.status, { error: error.message });
+      if (res.headersSent) res.destroy();
+      else if (error instanceof HttpError || error instanceof LiveRouteError)
+        send(res, error.status, { error: error.message });
       else send(res, 500, { error: `internal error: ${(error as Error).message}` });
     }
   }
@@ -119,7 +126,7 @@ export class AdminServer {
     }
     throw new HttpError(
       404,
-      `no such endpoint ${path}: GET /status, /peers, /find/:key, POST /publish`,
+      `no such endpoint ${path}: GET /status, /peers, /find/:key, /ui (live page), POST /publish`,
     );
   }
 

@@ -31,6 +31,8 @@ export class NetworkSizeWatch {
   private estimate: NetworkSizeEstimate | null = null;
   private recorded: NetworkSizeEstimate | null = null;
   private timer: TimerHandle | null = null;
+  /** The table or the samples changed since the estimate was computed. */
+  private stale = true;
 
   constructor(private readonly node: DhtNode) {}
 
@@ -51,12 +53,15 @@ export class NetworkSizeWatch {
     this.timer = null;
   }
 
+  /** The estimate now (recomputed if the table changed); events wait for the next period. */
   get current(): NetworkSizeEstimate | null {
+    if (this.stale) this.compute();
     return this.estimate;
   }
 
   /** Keeps the result of each lookup that converged on a full set of k peers. */
   observe(event: StoredEvent): void {
+    if (event.type === 'peer_added' || event.type === 'peer_evicted') this.stale = true;
     if (event.type !== 'lookup_finished' || event.data.reason !== 'converged') return;
     if (event.key === null || event.data.result.length < DEFAULT_SAMPLE_PEERS) return;
     const target = fromHex(event.key);
@@ -64,12 +69,12 @@ export class NetworkSizeWatch {
     const peers = event.data.result.flatMap((hex) => fromHex(hex) ?? []);
     this.samples.push({ target, peers, atMs: event.at });
     if (this.samples.length > MAX_SAMPLES) this.samples.shift();
+    this.stale = true;
   }
 
+  /** Recomputes and records the estimate when it moved materially since the last record. */
   recompute(): NetworkSizeEstimate | null {
-    const now = this.node.timers.now();
-    this.samples = this.samples.filter((s) => now - s.atMs <= SAMPLE_MAX_AGE_MS);
-    this.estimate = estimateNetworkSize(routingSample(this.node.state.routing), this.samples);
+    this.compute();
     if (this.estimate !== null && changedMaterially(this.recorded, this.estimate)) {
       const previous = this.recorded?.size ?? null;
       const { size, method, samples, peers } = this.estimate;
@@ -77,5 +82,12 @@ export class NetworkSizeWatch {
         this.recorded = this.estimate;
     }
     return this.estimate;
+  }
+
+  private compute(): void {
+    const now = this.node.timers.now();
+    this.samples = this.samples.filter((s) => now - s.atMs <= SAMPLE_MAX_AGE_MS);
+    this.estimate = estimateNetworkSize(routingSample(this.node.state.routing), this.samples);
+    this.stale = false;
   }
 }

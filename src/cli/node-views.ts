@@ -70,6 +70,40 @@ export function peersView(node: DhtNode) {
   return { peers: out };
 }
 
+/** The routing table by bucket, for the live page's picture (SPEC §2 numbering). */
+export function routingView(node: DhtNode) {
+  const buckets: Array<{
+    bucket: number;
+    shared_bits: number;
+    last_activity_at: string | null;
+    cached: number;
+    peers: Array<{ id: string; addr: string; last_seen_at: string; failures: number }>;
+  }> = [];
+  node.state.routing.buckets.forEach((bucket, index) => {
+    if (bucket === undefined || (bucket.entries.length === 0 && bucket.replacements.length === 0))
+      return;
+    buckets.push({
+      bucket: index,
+      shared_bits: 159 - index,
+      last_activity_at:
+        bucket.lastActivityAtMs > 0 ? new Date(bucket.lastActivityAtMs).toISOString() : null,
+      cached: bucket.replacements.length,
+      peers: bucket.entries.map((entry) => ({
+        id: entry.peer.identity.idHex,
+        addr: entry.peer.addr,
+        last_seen_at: new Date(entry.lastSeenAtMs).toISOString(),
+        failures: entry.failures,
+      })),
+    });
+  });
+  return {
+    id: node.identity.idHex,
+    k: node.config.k,
+    now: new Date(node.timers.now()).toISOString(),
+    buckets,
+  };
+}
+
 export function findView(result: FindResult) {
   const { lookup } = result;
   return {
