@@ -11,6 +11,7 @@ import { checkReplay } from '../../src/inspect/replay-check.js';
 import { renderReplayHtml } from '../../src/inspect/replay-html.js';
 import { withLog } from '../../src/inspect/open-log.js';
 import { seeded } from '../support/seed.js';
+import { requirement } from '../support/requirement.js';
 import { artifactPath, chromiumMissing, withBrowser } from './chromium.js';
 import { runCli } from './cli-harness.js';
 import { recordLog, type RecordedLog } from './recorded-log.js';
@@ -110,11 +111,7 @@ describe('tesd lookups and replay on a recorded log', () => {
     assert.match(html, /<svg/);
     const file = join(dir, 'lookup.html');
     writeFileSync(file, html);
-    const missing = chromiumMissing();
-    if (missing !== null) {
-      t.skip(missing);
-      return;
-    }
+    if (!requirement(t, 'chromium', chromiumMissing())) return;
     const expectedPoints = replay.steps.length + replay.unanswered.length;
     await withBrowser(async (browser) => {
       const page = await browser.newPage();

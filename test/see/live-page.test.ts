@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Cluster, getJson, waitFor, type Status, type TesdNode } from '../e2e/tesd-process.js';
+import { requirement } from '../support/requirement.js';
 import { artifactPath, chromiumMissing, withBrowser } from '../inspect/chromium.js';
 
 interface FindAnswer {
@@ -43,11 +44,7 @@ describe('the live page of a devnet node, in headless Chromium', () => {
   after(() => cluster.cleanup());
 
   test('renders the routing table, shows a new event live, and opens a lookup’s picture', async (t) => {
-    const missing = chromiumMissing();
-    if (missing !== null) {
-      t.skip(missing);
-      return;
-    }
+    if (!requirement(t, 'chromium', chromiumMissing())) return;
     await withBrowser(async (browser) => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
       const errors: string[] = [];
