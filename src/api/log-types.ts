@@ -78,17 +78,17 @@ export interface RoutingView {
   readonly snapshot_seq: number | null;
   readonly self: string;
   readonly peers: number;
-  readonly buckets: ReadonlyArray<{
+  readonly buckets: Array<{
     readonly index: number;
     readonly last_activity_at_ms: number;
-    readonly entries: ReadonlyArray<
+    readonly entries: Array<
       RoutingPeer & {
         readonly added_at_ms: number;
         readonly last_seen_at_ms: number;
         readonly failures: number;
       }
     >;
-    readonly replacements: readonly RoutingPeer[];
+    readonly replacements: RoutingPeer[];
     readonly shared_prefix_bits: number;
   }>;
 }
@@ -98,10 +98,10 @@ export interface PointersView {
   readonly seq: number;
   readonly at_ms: number | null;
   readonly snapshot_seq: number | null;
-  readonly stored: ReadonlyArray<
+  readonly stored: Array<
     PointerData & { readonly from: string; readonly stored_at_ms: number }
   >;
-  readonly published: readonly PointerData[];
+  readonly published: PointerData[];
 }
 
 export interface ReplayCandidate {
@@ -126,14 +126,14 @@ export interface ReplayStep {
   readonly cpl: number;
   readonly outcome: RpcOutcome;
   readonly latencyMs: number;
-  readonly returned: ReadonlyArray<{
+  readonly returned: Array<{
     readonly id: string;
     readonly cpl: number;
     readonly isNew: boolean;
   }>;
   readonly pointers: number;
   /** The k closest candidates not failed, after this step, closest first. */
-  readonly shortlist: readonly ReplayCandidate[];
+  readonly shortlist: ReplayCandidate[];
 }
 
 /** `tesd replay --json`: a recorded lookup rebuilt step by step from its events. */
@@ -143,17 +143,17 @@ export interface Replay {
   readonly kind: string;
   readonly startedAtMs: number;
   readonly k: number;
-  readonly seeds: readonly ReplayCandidate[];
-  readonly steps: readonly ReplayStep[];
+  readonly seeds: ReplayCandidate[];
+  readonly steps: ReplayStep[];
   /** RPCs sent that never produced a step. */
-  readonly unanswered: ReadonlyArray<{
+  readonly unanswered: Array<{
     readonly peer: string;
     readonly cpl: number;
     readonly sentElapsedMs: number;
   }>;
   /** From the lookup_finished event, null if the lookup never finished. */
   readonly recorded: {
-    readonly result: readonly string[];
+    readonly result: string[];
     readonly pointers: number;
     readonly hops: number;
     readonly rpcs: number;
@@ -162,7 +162,7 @@ export interface Replay {
   } | null;
   /** What the replay computes from the steps: equals `recorded` for a sound log. */
   readonly reconstructed: {
-    readonly result: readonly string[];
+    readonly result: string[];
     readonly hops: number;
     readonly rpcs: number;
   };
@@ -188,7 +188,7 @@ export interface CheckReport {
     readonly current: string;
   } | null;
   /** What the check could not know from the log. */
-  readonly caveats: readonly string[];
+  readonly caveats: string[];
 }
 
 /** `tesd verify --json`. */
@@ -197,9 +197,9 @@ export interface VerifyReport {
   readonly checkedRows: number;
   /** The first seq that cannot be trusted (repair keeps the rows before it). */
   readonly firstBadSeq: number | null;
-  readonly problems: readonly string[];
+  readonly problems: string[];
   /** Snapshot rows that are not valid checkpoints. */
-  readonly badSnapshotSeqs: readonly number[];
+  readonly badSnapshotSeqs: number[];
 }
 
 export interface BackupResult {

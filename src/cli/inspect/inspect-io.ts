@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { TesdError } from '../../core/errors.js';
+import { openLog } from '../../api/event-log.js';
+import type { EventLog } from '../../api/log-types.js';
 import { describeError } from '../cli-errors.js';
 
 /**
@@ -52,4 +54,14 @@ export function parseCount(flag: string, text: string): number {
 
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
+}
+
+/** Opens the data directory's log read-only through the library API, and always closes it. */
+export function withEventLog<T>(dataDir: string, use: (log: EventLog) => T): T {
+  const log = openLog(dataDir);
+  try {
+    return use(log);
+  } finally {
+    log.close();
+  }
 }

@@ -2,15 +2,21 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { TesdError } from '../../core/errors.js';
 import { renderTable } from '../../inspect/format-table.js';
-import { LOOKUP_COLUMNS, listLookups, lookupRow } from '../../inspect/lookup-list.js';
-import { loadLookup } from '../../inspect/lookup-record.js';
-import { replayLookup } from '../../inspect/lookup-replay.js';
+import { LOOKUP_COLUMNS, lookupRow } from '../../inspect/lookup-list.js';
 import { renderReplayHtml } from '../../inspect/replay-html.js';
-import { checkReplay, renderCheck, type CheckOptions } from '../../inspect/replay-check.js';
+import { renderCheck } from '../../inspect/replay-check.js';
+import type { CheckOptions } from '../../api/log-types.js';
+import type { LookupKind } from '../../events/event-types.js';
 import { renderReplay } from '../../inspect/replay-text.js';
-import { withLog } from '../../inspect/open-log.js';
 import { parseTime } from '../../inspect/time-spec.js';
-import { json, parseCount, runCommand, withDataDir, type InspectIo } from './inspect-io.js';
+import {
+  json,
+  parseCount,
+  runCommand,
+  withDataDir,
+  withEventLog,
+  type InspectIo,
+} from './inspect-io.js';
 
 interface LookupsOptions {
   dataDir: string;
@@ -40,9 +46,9 @@ export function registerLookupCommands(program: Command, io: InspectIo): void {
     .action((options: LookupsOptions) =>
       runCommand(io, () => {
         const limit = parseCount('--limit', options.limit);
-        const lookups = withLog(options.dataDir, (log) =>
-          listLookups(log.db, {
-            ...(options.kind !== undefined ? { kind: options.kind } : {}),
+        const lookups = withEventLog(options.dataDir, (log) =>
+          log.lookups({
+            ...(options.kind !== undefined ? { kind: options.kind as LookupKind } : {}),
             ...(options.since !== undefined ? { sinceMs: parseTime(options.since, io.now()) } : {}),
             ...(limit > 0 ? { limit } : {}),
           }),
@@ -74,9 +80,10 @@ export function registerLookupCommands(program: Command, io: InspectIo): void {
           ...(options.alpha !== undefined ? { alpha: parseCount('--alpha', options.alpha) } : {}),
           ...(options.strictIpDiversity === true ? { strictIpDiversity: true } : {}),
         };
-        const record = withLog(options.dataDir, (log) => loadLookup(log.store, id, k));
-        const replay = replayLookup(record, k);
-        const check = options.check === true ? checkReplay(record, checkOptions) : null;
+        const { replay, check } = withEventLog(options.dataDir, (log) => ({
+          replay: log.replay(id, k === undefined ? {} : { k }),
+          check: options.check === true ? log.checkReplay(id, checkOptions) : null,
+        }));
         if (options.html !== undefined) writeFileSync(options.html, renderReplayHtml(replay));
         if (options.json === true) {
           io.out(json(check === null ? { replay } : { replay, check }));

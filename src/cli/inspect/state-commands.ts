@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { withLog } from '../../inspect/open-log.js';
-import { pointersView, renderPointers } from '../../inspect/pointers-view.js';
-import { renderRouting, routingView } from '../../inspect/routing-view.js';
+import type { MomentInput } from '../../api/log-types.js';
+import { renderPointers } from '../../inspect/pointers-view.js';
+import { renderRouting } from '../../inspect/routing-view.js';
 import { parseMoment } from '../../inspect/time-spec.js';
-import { stateAt, type StateAt } from '../../inspect/time-travel.js';
-import { json, runCommand, withDataDir, type InspectIo } from './inspect-io.js';
+import { json, runCommand, withDataDir, withEventLog, type InspectIo } from './inspect-io.js';
 
 interface StateOptions {
   dataDir: string;
@@ -15,9 +14,11 @@ interface StateOptions {
 const AT_HELP =
   'the moment: a seq (after that event), an ISO time or a duration ago (10m); default now';
 
-function computeState(io: InspectIo, options: StateOptions): StateAt {
-  const moment = options.at === undefined ? null : parseMoment(options.at, io.now());
-  return withLog(options.dataDir, (log) => stateAt(log.store, moment));
+/** `--at` as the library's moment: a seq, or a time (durations count back from io.now()). */
+function momentOf(io: InspectIo, options: StateOptions): MomentInput | undefined {
+  if (options.at === undefined) return undefined;
+  const moment = parseMoment(options.at, io.now());
+  return 'seq' in moment ? moment.seq : new Date(moment.atMs);
 }
 
 /** `tesd routing` and `tesd pointers`: projections now or at a past moment (time travel). */
@@ -31,7 +32,7 @@ export function registerStateCommands(program: Command, io: InspectIo): void {
     .option('--json', 'as JSON (the snapshot form of the table)')
     .action((options: StateOptions) =>
       runCommand(io, () => {
-        const view = routingView(computeState(io, options));
+        const view = withEventLog(options.dataDir, (log) => log.routingAt(momentOf(io, options)));
         io.out(options.json === true ? json(view) : renderRouting(view, io.width()));
       }),
     );
@@ -44,7 +45,7 @@ export function registerStateCommands(program: Command, io: InspectIo): void {
     .option('--json', 'as JSON')
     .action((options: StateOptions) =>
       runCommand(io, () => {
-        const view = pointersView(computeState(io, options));
+        const view = withEventLog(options.dataDir, (log) => log.pointersAt(momentOf(io, options)));
         io.out(options.json === true ? json(view) : renderPointers(view, io.width()));
       }),
     );

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { verifyLog } from '../../events/verify-log.js';
-import { openLog } from '../../inspect/open-log.js';
 import { renderVerify } from '../../inspect/verify-view.js';
-import { json, runCommand, withDataDir, type InspectIo } from './inspect-io.js';
+import { json, runCommand, withDataDir, withEventLog, type InspectIo } from './inspect-io.js';
 
 interface VerifyOptions {
   dataDir: string;
@@ -19,8 +17,7 @@ export function registerVerify(program: Command, io: InspectIo): void {
     .action((options: VerifyOptions) =>
       runCommand(io, () => {
         // Opening first gives the clear "cannot open" line for a missing or foreign file.
-        openLog(options.dataDir).close();
-        const report = verifyLog(options.dataDir);
+        const report = withEventLog(options.dataDir, (log) => log.verify());
         io.out(options.json === true ? json(report) : renderVerify(report, options.dataDir));
         if (!report.ok) io.setExitCode(1);
       }),
