@@ -98,9 +98,7 @@ export interface PointersView {
   readonly seq: number;
   readonly at_ms: number | null;
   readonly snapshot_seq: number | null;
-  readonly stored: Array<
-    PointerData & { readonly from: string; readonly stored_at_ms: number }
-  >;
+  readonly stored: Array<PointerData & { readonly from: string; readonly stored_at_ms: number }>;
   readonly published: PointerData[];
 }
 
