@@ -29,8 +29,10 @@ const unitTests = [
   'test/events/hash-chain-edges.test.ts',
   'test/core/core.test.ts',
   'test/core/protocol-vectors.test.ts',
+  'test/core/pointer-checks.test.ts',
   'test/net/frame-codec.test.ts',
   'test/net/frame-reader.test.ts',
+  'test/net/wire-validate.test.ts',
   'test/dht/store-decisions.test.ts',
   'test/projections/routing-table.test.ts',
 ];
