@@ -33,6 +33,7 @@ const unitTests = [
   'test/net/frame-codec.test.ts',
   'test/net/frame-reader.test.ts',
   'test/net/wire-validate.test.ts',
+  'test/net/frame-size-limit.test.ts',
   'test/dht/store-decisions.test.ts',
   'test/projections/routing-table.test.ts',
 ];
