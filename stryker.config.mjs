@@ -34,6 +34,7 @@ const unitTests = [
   'test/net/frame-reader.test.ts',
   'test/net/wire-validate.test.ts',
   'test/net/frame-size-limit.test.ts',
+  'test/net/frame-decode-errors.test.ts',
   'test/dht/store-decisions.test.ts',
   'test/projections/routing-table.test.ts',
 ];
