@@ -36,6 +36,7 @@ const unitTests = [
   'test/net/frame-size-limit.test.ts',
   'test/net/frame-decode-errors.test.ts',
   'test/dht/store-decisions.test.ts',
+  'test/dht/rate-limiter.test.ts',
   'test/projections/routing-table.test.ts',
 ];
 
