@@ -1,21 +1,33 @@
 /**
- * `npm run bench:hostile`: a real `tesd` (with --strict-ip-diversity, so loopback is not
- * exempt) on 127.0.0.1 under attack from one host, 127.0.0.2, while an honest peer on
- * 127.0.0.3 pings it (issue 11 targets).
+ * `npm run bench:hostile`: a node in its own process (bench/hostile-target.ts: the engine on
+ * real QUIC with the SQLite journal and strict IP diversity, so loopback is not exempt) on
+ * 127.0.0.1 under attack from one host, 127.0.0.2, while an honest peer on 127.0.0.3 pings it
+ * (issue 11 targets).
  * - flood: valid pings from several sockets of one host; how many a second it gets served, the
  *   honest ping p99 against the unloaded p99, the node's RSS growth, and what the flood adds to
  *   the log per minute (the refusals recorded against those the attacker counted);
  * - rotate: one identity pinging from a new source port every few hundred ms: how many
  *   peer_seen rows it writes.
- * Prints a human summary, then one JSON line. Options: --flood-s 10 --sockets 4 --inflight 16
- * --rotations 40.
+ * Prints a human summary, then one JSON line. Options: --flood-s 10 --quiet-s 5 --sockets 4
+ * --inflight 16 --rotations 40 --quota 200 (requests per host per second; lower it on a loaded
+ * machine whose node serves fewer than that, or the quota is never reached).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { generateIdentity } from '../src/cli/identity-file.js';
-import { Cluster, getJson, waitFor, type TesdNode } from '../test/e2e/tesd-process.js';
+import { seededRandom } from '../src/core/random.js';
+import { makeConfig } from '../src/dht/config.js';
+import { DhtNode } from '../src/dht/dht-node.js';
+import { MemoryEventStore } from '../src/events/memory-event-store.js';
+import { encodeFrame } from '../src/net/frame-codec.js';
+import type { RequestHandler, Transport } from '../src/net/transport.js';
+import { realTimers } from '../src/net/real-timers.js';
 import { PeerSocket, type Tally } from '../test/hostile/hostile-harness.js';
 
 const { values: options } = parseArgs({
@@ -25,6 +37,7 @@ const { values: options } = parseArgs({
     sockets: { type: 'string', default: '4' },
     inflight: { type: 'string', default: '16' },
     rotations: { type: 'string', default: '40' },
+    quota: { type: 'string', default: '200' },
   },
 });
 const FLOOD_S = Number(options['flood-s']);
@@ -32,6 +45,8 @@ const QUIET_S = Number(options['quiet-s']);
 const SOCKETS = Number(options.sockets);
 const IN_FLIGHT = Number(options.inflight);
 const ROTATIONS = Number(options.rotations);
+const QUOTA = Number(options.quota);
+const TARGET = join(dirname(fileURLToPath(import.meta.url)), 'hostile-target.ts');
 const HONEST_INTERVAL_MS = 20;
 const RSS_SAMPLE_MS = 250;
 
@@ -86,56 +101,87 @@ async function flood(sockets: PeerSocket[], to: string, stop: () => boolean) {
   };
 }
 
-async function lastSeq(node: TesdNode): Promise<number> {
-  const text = await (await fetch(`http://${node.metrics}/metrics`)).text();
-  return Number(/^tesd_events_last_seq (\d+)/m.exec(text)?.[1] ?? NaN);
+interface Target {
+  readonly addr: string;
+  readonly pid: number;
+  readonly dir: string;
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly lines: Interface;
 }
 
-async function rejectedMetric(node: TesdNode): Promise<number> {
-  const text = await (await fetch(`http://${node.metrics}/metrics`)).text();
-  return Number(/^tesd_peers_rejected_total\{reason="rate_limited"\} (\d+)/m.exec(text)?.[1] ?? 0);
+const WORK_DIR = mkdtempSync(join(tmpdir(), 'tesd-bench-hostile-'));
+
+async function startTarget(name: string, quota: number): Promise<Target> {
+  const dir = join(WORK_DIR, name);
+  const child = spawn(process.execPath, ['--import', 'tsx', TARGET, String(quota), dir]);
+  child.stderr.pipe(process.stderr);
+  const lines = createInterface({ input: child.stdout });
+  const first = await nextLine(lines, child);
+  const { addr, pid } = JSON.parse(first) as { addr: string; pid: number };
+  return { addr, pid, dir, child, lines };
 }
 
-async function stopNode(node: TesdNode): Promise<void> {
-  node.child.kill('SIGTERM');
-  await Promise.race([node.exited, sleep(10_000)]);
+function nextLine(lines: Interface, child: ChildProcessWithoutNullStreams): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('target did not answer in 60 s')), 60_000);
+    child.once('exit', (code) => reject(new Error(`target exited with ${code}`)));
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line);
+    });
+  });
 }
 
-function logDb(node: TesdNode): Database.Database {
-  return new Database(join(node.dataDir, 'events.db'), { readonly: true });
+/** Stops the target (it flushes its counted refusals) and returns its rejection metric. */
+async function stopTarget(target: Target): Promise<{ metric: number; sent: number }> {
+  const last = nextLine(target.lines, target.child);
+  target.child.stdin.end();
+  const figures = JSON.parse(await last) as { rejected_metric: number; refusals_sent: number };
+  return { metric: figures.rejected_metric, sent: figures.refusals_sent };
 }
 
-async function floodScenario(cluster: Cluster) {
-  const node = await cluster.node('flood-target');
-  await cluster.start(node, [], ['--strict-ip-diversity']);
-  const pid = node.child.pid!;
+function logDb(target: Target): Database.Database {
+  return new Database(join(target.dir, 'events.db'), { readonly: true });
+}
+
+function lastSeq(target: Target): number {
+  const db = logDb(target);
+  const { seq } = db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM events').get() as {
+    seq: number;
+  };
+  db.close();
+  return seq;
+}
+
+async function floodScenario() {
+  const node = await startTarget('flood', QUOTA);
+  const pid = node.pid;
   const honest = await PeerSocket.open('127.0.0.3');
   const attacker = await Promise.all(
     Array.from({ length: SOCKETS }, () => PeerSocket.open('127.0.0.2')),
   );
   // Warm up the honest connection, then measure unloaded.
-  await honest.pings(node.bind, 20);
+  await honest.pings(node.addr, 20);
   let quietOver = false;
   const quietTimer = sleep(QUIET_S * 1_000).then(() => (quietOver = true));
-  const quiet = await honestPings(honest, node.bind, () => quietOver);
+  const quiet = await honestPings(honest, node.addr, () => quietOver);
   await quietTimer;
   const rssBefore = rssMb(pid);
   let rssPeak = rssBefore;
-  const seqBefore = await lastSeq(node);
+  const seqBefore = lastSeq(node);
   let floodOver = false;
   const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(pid))), RSS_SAMPLE_MS);
   const floodStarted = performance.now();
   const [loaded, attack] = await Promise.all([
-    honestPings(honest, node.bind, () => floodOver),
-    flood(attacker, node.bind, () => floodOver),
+    honestPings(honest, node.addr, () => floodOver),
+    flood(attacker, node.addr, () => floodOver),
     sleep(FLOOD_S * 1_000).then(() => (floodOver = true)),
   ]);
   const floodMs = performance.now() - floodStarted;
   clearInterval(rssTimer);
   const rssAfter = rssMb(pid);
-  const metricBeforeStop = await rejectedMetric(node);
   await Promise.all([honest.close(), ...attacker.map((s) => s.close())]);
-  await stopNode(node);
+  const refusals = await stopTarget(node);
   const db = logDb(node);
   // Rows the attacker caused: those about its identities, and its aggregated refusals.
   const attackerIds = attacker.map((s) => s.identity.idHex);
@@ -161,7 +207,7 @@ async function floodScenario(cluster: Cluster) {
     )
     .get() as { refusals: number };
   db.close();
-  const dbBytes = statSync(join(node.dataDir, 'events.db')).size;
+  const dbBytes = statSync(join(node.dir, 'events.db')).size;
   const bytesOf = (type: string): number => rows.find((r) => r.type === type)?.bytes ?? 0;
   const logBytes = rows.reduce((sum, r) => sum + r.bytes, 0);
   const steady = attack.perSecond.slice(2, -1);
@@ -175,11 +221,13 @@ async function floodScenario(cluster: Cluster) {
     attacker_served_per_s: attack.perSecond.map((t) => t.answered),
     attacker_refused_per_s: attack.perSecond.map((t) => t.refused),
     attacker_served_steady_max: Math.max(0, ...steady.map((t) => t.answered)),
+    attacker_served_avg_per_s: round((attack.totals.answered / floodMs) * 1_000),
     attacker_requests: attack.totals.answered + attack.totals.refused + attack.totals.failed,
     attacker_refused: attack.totals.refused,
     attacker_failed: attack.totals.failed,
     refusals_logged: logged.refusals,
-    refusals_metric_before_stop: metricBeforeStop,
+    refusals_sent: refusals.sent,
+    refusals_metric: refusals.metric,
     rss_before_mb: round(rssBefore),
     rss_peak_mb: round(rssPeak),
     rss_growth_mb: round(rssPeak - rssBefore),
@@ -191,23 +239,18 @@ async function floodScenario(cluster: Cluster) {
   };
 }
 
-async function rotateScenario(cluster: Cluster) {
-  const node = await cluster.node('rotate-target');
-  await cluster.start(node, [], ['--strict-ip-diversity']);
+async function rotateScenario() {
+  const node = await startTarget('rotate', QUOTA);
   const peer = generateIdentity(8);
   const started = performance.now();
   let answered = 0;
   for (let i = 0; i < ROTATIONS; i++) {
     const socket = await PeerSocket.open('127.0.0.4', peer);
-    if ((await socket.ping(node.bind, 5_000)) === 'answered') answered++;
+    if ((await socket.ping(node.addr, 5_000)) === 'answered') answered++;
     void socket.close();
   }
   const seconds = (performance.now() - started) / 1_000;
-  await waitFor('the rotating peer in the table', async () => {
-    const peers = await getJson<Array<{ id: string }>>(node.admin, '/peers');
-    return peers.some((p) => p.id === peer.identity.idHex);
-  }).catch(() => undefined);
-  await stopNode(node);
+  await stopTarget(node);
   const db = logDb(node);
   const count = (type: string): number =>
     (
@@ -227,21 +270,77 @@ async function rotateScenario(cluster: Cluster) {
   return result;
 }
 
+/**
+ * What the engine spends on a served ping and on a refused one (the QUIC stream around it
+ * is not included: bench:rpc measures that floor), in one process with the journal in memory.
+ */
+function engineCost() {
+  const measure = (quota: number): number => {
+    const { key, identity } = generateIdentity(8);
+    let handler: RequestHandler | null = null;
+    const transport: Transport = {
+      localAddr: '127.0.0.1:4433',
+      listen: (h) => void (handler = h),
+      request: () => undefined,
+      disconnect: () => undefined,
+      close: () => Promise.resolve(),
+    };
+    const node = new DhtNode({
+      key,
+      identity,
+      transport,
+      timers: realTimers,
+      random: seededRandom(5),
+      store: new MemoryEventStore(),
+      config: makeConfig({ strictIpDiversity: true, requestsPerSecondPerSource: quota }),
+    });
+    node.start({ maintenance: false });
+    const peer = generateIdentity(8);
+    const { id, pk, nonce } = peer.identity;
+    const remote = { addr: '127.0.0.2:5000', certPk: pk };
+    const frame = encodeFrame({
+      v: 1,
+      rid: 9,
+      from: { id, pk, nonce, addr: remote.addr, caps: 3 },
+      body: { req: { op: 'ping' } },
+    });
+    const serve = handler as RequestHandler | null;
+    if (serve === null) throw new Error('the node did not listen');
+    const reply = (): void => undefined;
+    for (let i = 0; i < 2_000; i++) serve(frame, remote, reply);
+    const rounds = 20_000;
+    const started = performance.now();
+    for (let i = 0; i < rounds; i++) serve(frame, remote, reply);
+    const us = ((performance.now() - started) * 1_000) / rounds;
+    node.cancelMaintenance();
+    return us;
+  };
+  const served = measure(1e12);
+  const refused = measure(0);
+  return {
+    served_us: round(served, 2),
+    refused_us: round(refused, 2),
+    refused_over_served: round(refused / served, 3),
+  };
+}
+
 async function main(): Promise<void> {
-  const cluster = new Cluster();
   try {
-    const floodResult = await floodScenario(cluster);
-    const rotate = await rotateScenario(cluster);
+    const engine = engineCost();
+    const floodResult = await floodScenario();
+    const rotate = await rotateScenario();
     console.log(
       [
-        `flood: ${SOCKETS} sockets x ${IN_FLIGHT} in flight from 127.0.0.2 for ${FLOOD_S} s`,
+        `flood: ${SOCKETS} sockets x ${IN_FLIGHT} in flight from 127.0.0.2 for ${FLOOD_S} s, ` +
+          `quota ${QUOTA}/s per host`,
         `  honest ping p50/p99: unloaded ${floodResult.quiet_p50_ms}/${floodResult.quiet_p99_ms} ms, ` +
           `under flood ${floodResult.loaded_p50_ms}/${floodResult.loaded_p99_ms} ms ` +
           `(p99 x${floodResult.p99_ratio}); honest failures ${floodResult.honest_failed}`,
         `  attacker served per second: ${floodResult.attacker_served_per_s.join(' ')}`,
         `  attacker refused: ${floodResult.attacker_refused} of ${floodResult.attacker_requests}; ` +
-          `refusals in the log: ${floodResult.refusals_logged}; metric before stop: ` +
-          `${floodResult.refusals_metric_before_stop}`,
+          `the node sent ${floodResult.refusals_sent} refusals (a client retries a request ` +
+          `whose stream broke); in the log: ${floodResult.refusals_logged}; in ` +
+          `tesd_peers_rejected_total: ${floodResult.refusals_metric}`,
         `  node RSS: ${floodResult.rss_before_mb} MB before, peak ${floodResult.rss_peak_mb} MB ` +
           `(+${floodResult.rss_growth_mb} MB)`,
         `  log during the flood: ${JSON.stringify(floodResult.log_rows_during_flood)}, ` +
@@ -250,12 +349,16 @@ async function main(): Promise<void> {
         `rotate: one identity from ${rotate.rotations} source ports in ${rotate.rotation_s} s: ` +
           `peer_added ${rotate.peer_added}, peer_seen ${rotate.peer_seen}, ` +
           `rpc_received ${rotate.rpc_received}`,
+        `engine cost per request (no QUIC): served ${engine.served_us} us, refused ` +
+          `${engine.refused_us} us (x${engine.refused_over_served})`,
         '(machine shared with parallel work: compare ratios within one run)',
       ].join('\n'),
     );
-    console.log(JSON.stringify({ bench: 'hostile', flood: floodResult, rotate }));
+    console.log(
+      JSON.stringify({ bench: 'hostile', quota: QUOTA, engine, flood: floodResult, rotate }),
+    );
   } finally {
-    await cluster.cleanup();
+    rmSync(WORK_DIR, { recursive: true, force: true });
   }
 }
 
