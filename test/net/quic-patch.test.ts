@@ -17,4 +17,12 @@ describe('@matrixai/quic patch', () => {
     );
     assert.equal(typeof (quicUtils as Record<string, unknown>)['isTransientSendError'], 'function');
   });
+
+  it('is applied: the hot path flushes once per turn, without a receive lock', () => {
+    const proto = QUICConnection.prototype as unknown as Record<string, unknown>;
+    assert.equal(typeof proto['scheduleSend'], 'function');
+    assert.equal(typeof proto['sendDatagram'], 'function');
+    assert.doesNotMatch(String(proto['recv']), /withF/);
+    assert.equal(typeof (quicUtils as Record<string, unknown>)['takeSendBuffer'], 'function');
+  });
 });
