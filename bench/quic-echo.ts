@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { connect as tlsConnect, createServer as tlsServer, type TLSSocket } from 'node:tls';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { QUICClient, QUICServer, events, type QUICStream } from '@matrixai/quic';
@@ -17,7 +18,7 @@ import { clientCrypto, quicConfig, quicLogger, serverCrypto } from '../src/net/q
 import { QuicTransport } from '../src/net/quic-transport.js';
 import type { SendOutcome } from '../src/net/transport.js';
 
-type ServerKind = 'udp' | 'quic' | 'transport';
+type ServerKind = 'udp' | 'quic' | 'transport' | 'tls';
 
 const PAYLOAD_BYTES = 128; // about a ping's frame
 const SELF = fileURLToPath(import.meta.url);
@@ -51,6 +52,28 @@ async function serve(kind: ServerKind): Promise<void> {
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     port = socket.address().port;
     stop = () => new Promise((resolve) => socket.close(() => resolve()));
+  } else if (kind === 'tls') {
+    // TLS 1.3 over TCP with the same kind of certificate (self-signed Ed25519), both sides
+    // presenting one: the reference for what a request/response over an encrypted,
+    // authenticated channel costs on this machine.
+    const credentials = await createCertificate(signingKeyFromSecret(randomBytes(32)));
+    const server = tlsServer(
+      {
+        key: credentials.keyPem,
+        cert: credentials.certPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.3',
+      },
+      (socket) => {
+        socket.setNoDelay(true);
+        socket.on('data', (chunk: Buffer) => socket.write(chunk));
+        socket.on('error', () => {});
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+    stop = () => new Promise((resolve) => server.close(() => resolve()));
   } else if (kind === 'quic') {
     const credentials = await createCertificate(signingKeyFromSecret(randomBytes(32)));
     const server = new QUICServer({
@@ -236,6 +259,58 @@ export async function measureBareQuic(
     return { bareQuicReused, bareQuicStreamPerRpc, bareQuicThroughput };
   } finally {
     await client.destroy({ force: true });
+    await server.stop();
+  }
+}
+
+/**
+ * TLS over TCP, same certificates: request/response round trip, and throughput with
+ * `inFlight` requests pipelined on one connection (the server echoes in order).
+ */
+export async function measureTls(
+  count = 2_000,
+  total = 20_000,
+  inFlight = 64,
+): Promise<{ tlsRtt: LatencyResult; tlsThroughput: ThroughputResult }> {
+  const server = await startServer('tls');
+  const credentials = await createCertificate(signingKeyFromSecret(randomBytes(32)));
+  const socket: TLSSocket = await new Promise((resolve, reject) => {
+    const s = tlsConnect(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        key: credentials.keyPem,
+        cert: credentials.certPem,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.3',
+      },
+      () => resolve(s),
+    );
+    s.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  const payload = randomBytes(PAYLOAD_BYTES);
+  // Responses come back in order: each waiter completes when its bytes have arrived.
+  const waiters: Array<() => void> = [];
+  let pendingBytes = 0;
+  socket.on('data', (chunk: Buffer) => {
+    pendingBytes += chunk.length;
+    while (pendingBytes >= PAYLOAD_BYTES && waiters.length > 0) {
+      pendingBytes -= PAYLOAD_BYTES;
+      waiters.shift()!();
+    }
+  });
+  const once = () =>
+    new Promise<void>((resolve) => {
+      waiters.push(resolve);
+      socket.write(payload);
+    });
+  try {
+    const tlsRtt = await timeEach(count, once);
+    const tlsThroughput = await throughput(total, inFlight, once);
+    return { tlsRtt, tlsThroughput };
+  } finally {
+    socket.destroy();
     await server.stop();
   }
 }

@@ -6,6 +6,7 @@
  * Prints a human summary, then one JSON line.
  */
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import { MemoryEventStore } from '../src/events/memory-event-store.js';
 import { SqliteEventStore } from '../src/events/sqlite-event-store.js';
 import { QuicTransport } from '../src/net/quic-transport.js';
 import { realTimers } from '../src/net/real-timers.js';
-import { measureBareQuic, measureUdpRtt, type LatencyResult } from './quic-echo.js';
+import { measureBareQuic, measureTls, measureUdpRtt, type LatencyResult } from './quic-echo.js';
 
 type StoreKind = 'sqlite' | 'memory';
 
@@ -32,6 +33,28 @@ const WARMUP = 200;
 const THROUGHPUT_RPCS = 5_000;
 const IN_FLIGHT = 64; // as bench/quic-echo.ts's throughput, so the figures compare
 const ROUNDS = 2; // throughput rounds per store kind, alternated; the best of each is kept
+const HANDSHAKES = 50; // fresh connections opened at once (issue 9: all within 1 s)
+
+// Datagrams this process sends, counted for datagrams_per_rpc (both processes run this file).
+let datagramsSent = 0;
+type Send = (this: dgram.Socket, ...args: unknown[]) => void;
+const socketProto = dgram.Socket.prototype as unknown as { send: Send };
+const realSend = socketProto.send;
+socketProto.send = function send(this: dgram.Socket, ...args: unknown[]) {
+  datagramsSent++;
+  return realSend.apply(this, args);
+};
+
+/** CPU time (user + system) this process has used, in microseconds. */
+function cpuUs(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+interface Counters {
+  readonly cpuUs: number;
+  readonly datagrams: number;
+}
 
 interface BenchNode {
   readonly node: DhtNode;
@@ -69,11 +92,20 @@ async function startNode(kind: StoreKind): Promise<BenchNode> {
 async function serve(kind: StoreKind): Promise<void> {
   const server = await startNode(kind);
   process.stdout.write(`READY ${server.node.self.addr}\n`);
-  process.stdin.resume();
+  // `counters` asks for this process's CPU time and datagrams so far.
+  createInterface({ input: process.stdin }).on('line', () => {
+    process.stdout.write(`COUNTERS ${cpuUs()} ${datagramsSent}\n`);
+  });
   process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
 }
 
-async function startServer(kind: StoreKind): Promise<{ addr: string; stop(): Promise<void> }> {
+interface ServerChild {
+  readonly addr: string;
+  counters(): Promise<Counters>;
+  stop(): Promise<void>;
+}
+
+async function startServer(kind: StoreKind): Promise<ServerChild> {
   const child = spawn(process.execPath, ['--import', 'tsx', SELF, 'serve', kind], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -82,8 +114,18 @@ async function startServer(kind: StoreKind): Promise<{ addr: string; stop(): Pro
     lines.once('line', (line) => resolve(line.split(' ')[1]!));
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
+  const replies: Array<(line: string) => void> = [];
+  lines.on('line', (line) => replies.shift()?.(line));
   return {
     addr,
+    counters: () =>
+      new Promise((resolve) => {
+        replies.push((line) => {
+          const [, cpu, datagrams] = line.split(' ');
+          resolve({ cpuUs: Number(cpu), datagrams: Number(datagrams) });
+        });
+        child.stdin.write('counters\n');
+      }),
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -114,14 +156,14 @@ function percentiles(samplesUs: number[]): LatencyResult {
 
 async function withPair<T>(
   kind: StoreKind,
-  run: (client: DhtNode, peer: PeerInfo) => Promise<T>,
+  run: (client: DhtNode, peer: PeerInfo, server: ServerChild) => Promise<T>,
 ): Promise<T> {
   const server = await startServer(kind);
   const client = await startNode(kind);
   try {
     const first = await ping(client.node, { identity: null, addr: server.addr });
     if (!first.ok) throw new Error('unreachable');
-    return await run(client.node, first.peer);
+    return await run(client.node, first.peer, server);
   } finally {
     await client.close();
     await server.stop();
@@ -139,8 +181,23 @@ async function latency(client: DhtNode, peer: PeerInfo): Promise<LatencyResult> 
   return percentiles(samples);
 }
 
-async function throughput(client: DhtNode, peer: PeerInfo): Promise<number> {
+interface ThroughputRun {
+  readonly perSecond: number;
+  /** User + system CPU of both node processes per RPC. */
+  readonly cpuUsPerRpc: number;
+  /** Datagrams sent by both processes per RPC. */
+  readonly datagramsPerRpc: number;
+}
+
+async function throughput(
+  client: DhtNode,
+  peer: PeerInfo,
+  server: ServerChild,
+): Promise<ThroughputRun> {
   for (let i = 0; i < WARMUP; i++) await ping(client, peer);
+  const serverBefore = await server.counters();
+  const cpuBefore = cpuUs();
+  const datagramsBefore = datagramsSent;
   let next = 0;
   const start = performance.now();
   await Promise.all(
@@ -148,40 +205,94 @@ async function throughput(client: DhtNode, peer: PeerInfo): Promise<number> {
       while (next++ < THROUGHPUT_RPCS) await ping(client, peer);
     }),
   );
-  return Math.round(THROUGHPUT_RPCS / ((performance.now() - start) / 1000));
+  const elapsedMs = performance.now() - start;
+  const cpu = cpuUs() - cpuBefore;
+  const datagrams = datagramsSent - datagramsBefore;
+  const serverAfter = await server.counters();
+  return {
+    perSecond: Math.round(THROUGHPUT_RPCS / (elapsedMs / 1000)),
+    cpuUsPerRpc: Math.round((cpu + serverAfter.cpuUs - serverBefore.cpuUs) / THROUGHPUT_RPCS),
+    datagramsPerRpc: Number(
+      ((datagrams + serverAfter.datagrams - serverBefore.datagrams) / THROUGHPUT_RPCS).toFixed(2),
+    ),
+  };
+}
+
+interface HandshakeRun {
+  /** Wall time until HANDSHAKES fresh connections, opened at once, all answered a ping. */
+  readonly allMs: number;
+  /** CPU of both processes per handshake (with its first ping). */
+  readonly cpuMsPerHandshake: number;
+}
+
+/** HANDSHAKES fresh client nodes (made beforehand, not timed) ping the server at once. */
+async function handshakes(kind: StoreKind): Promise<HandshakeRun> {
+  const server = await startServer(kind);
+  const clients: BenchNode[] = [];
+  try {
+    for (let i = 0; i < HANDSHAKES; i++) clients.push(await startNode('memory'));
+    const serverBefore = await server.counters();
+    const cpuBefore = cpuUs();
+    const start = performance.now();
+    await Promise.all(clients.map((c) => ping(c.node, { identity: null, addr: server.addr })));
+    const allMs = performance.now() - start;
+    const cpu = cpuUs() - cpuBefore;
+    const serverAfter = await server.counters();
+    const totalCpuUs = cpu + serverAfter.cpuUs - serverBefore.cpuUs;
+    return {
+      allMs: Math.round(allMs),
+      cpuMsPerHandshake: Number((totalCpuUs / 1000 / HANDSHAKES).toFixed(2)),
+    };
+  } finally {
+    for (const c of clients) await c.close();
+    await server.stop();
+  }
 }
 
 async function main(): Promise<void> {
   const udp = await measureUdpRtt();
+  const tls = await measureTls(LATENCY_SAMPLES, THROUGHPUT_RPCS, IN_FLIGHT);
   const bare = await measureBareQuic(LATENCY_SAMPLES, THROUGHPUT_RPCS, IN_FLIGHT);
   const rpcLatency = await withPair('sqlite', latency);
-  const best: Record<StoreKind, number> = { sqlite: 0, memory: 0 };
+  const best: Record<StoreKind, ThroughputRun | null> = { sqlite: null, memory: null };
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of ['sqlite', 'memory'] as const) {
-      best[kind] = Math.max(best[kind], await withPair(kind, throughput));
+      const run = await withPair(kind, throughput);
+      if (best[kind] === null || run.perSecond > best[kind].perSecond) best[kind] = run;
     }
   }
+  const journal = best.sqlite!;
+  const memory = best.memory!;
+  const shake = await handshakes('sqlite');
   const report = {
     bench: 'rpc',
+    udp_rtt_p50_us: udp.p50Us,
+    tls_rtt_p50_us: tls.tlsRtt.p50Us,
+    tls_per_s: tls.tlsThroughput.perSecond,
     quic_rpc_p50_us: rpcLatency.p50Us,
     quic_rpc_p99_us: rpcLatency.p99Us,
+    rpc_per_s: journal.perSecond,
+    rpc_per_s_memory: memory.perSecond,
+    cpu_us_per_rpc: journal.cpuUsPerRpc,
+    datagrams_per_rpc: journal.datagramsPerRpc,
+    handshake_cpu_ms: shake.cpuMsPerHandshake,
+    handshakes_50_ms: shake.allMs,
+    journal_overhead_ratio: Number((journal.perSecond / memory.perSecond).toFixed(3)),
     echo_p50_us: bare.bareQuicReused.p50Us,
     echo_p99_us: bare.bareQuicReused.p99Us,
     echo_per_s: bare.bareQuicThroughput.perSecond,
-    udp_rtt_p50_us: udp.p50Us,
-    rpc_per_s: best.sqlite,
-    rpc_per_s_memory: best.memory,
-    journal_overhead_ratio: Number((best.sqlite / best.memory).toFixed(3)),
     in_flight: IN_FLIGHT,
   };
   const lines = [
     'loopback, two processes; RPC = ping through DhtNode + QuicTransport + journal',
     `  raw UDP RTT                   p50 ${report.udp_rtt_p50_us} µs`,
+    `  TLS over TCP (same certs)     p50 ${report.tls_rtt_p50_us} µs   ${report.tls_per_s}/s (${IN_FLIGHT} in flight)`,
     `  bare QUIC echo, reused stream p50 ${report.echo_p50_us} µs   p99 ${report.echo_p99_us} µs   ${report.echo_per_s}/s (${IN_FLIGHT} in flight)`,
     `  engine RPC (SQLite journal)   p50 ${report.quic_rpc_p50_us} µs   p99 ${report.quic_rpc_p99_us} µs   ` +
-      `(${(report.quic_rpc_p50_us / report.echo_p50_us).toFixed(2)}x echo)`,
-    `  engine RPC throughput         ${report.rpc_per_s}/s with SQLite, ${report.rpc_per_s_memory}/s in memory ` +
-      `(${IN_FLIGHT} in flight; ${(report.rpc_per_s / report.echo_per_s).toFixed(2)}x echo)`,
+      `(${(report.quic_rpc_p50_us / report.udp_rtt_p50_us).toFixed(1)}x UDP)`,
+    `  engine RPC throughput         ${report.rpc_per_s}/s with SQLite, ${report.rpc_per_s_memory}/s in memory (${IN_FLIGHT} in flight)`,
+    `  per RPC (both processes)      ${report.cpu_us_per_rpc} µs CPU, ${report.datagrams_per_rpc} datagrams`,
+    `  handshakes                    ${report.handshake_cpu_ms} ms CPU each; ${HANDSHAKES} at once in ${report.handshakes_50_ms} ms`,
     `  journal overhead ratio        ${report.journal_overhead_ratio}`,
   ];
   process.stdout.write(lines.join('\n') + '\n' + JSON.stringify(report) + '\n');

@@ -1,5 +1,6 @@
 import type { QUICConnection } from '@matrixai/quic';
 import { RpcStream, type RpcResult } from './rpc-stream.js';
+import { MAX_PIPELINED, PipelinedStream, peekRid } from './stream-pipeline.js';
 
 /**
  * Streams in use at once on one connection; more requests wait in line. The library refuses
@@ -10,6 +11,15 @@ export const MAX_STREAMS_IN_USE = 64;
 /** Open streams, including ones being reset after a timeout, before new ones wait too. */
 export const MAX_LIVE_STREAMS = 90;
 
+/** A request that carries a readable `rid`: it goes on the pipelined stream. */
+interface PipeJob {
+  readonly rid: number;
+  readonly frame: Uint8Array;
+  readonly deliver: (result: RpcResult) => void;
+  sent: boolean;
+  finished: boolean;
+}
+
 interface Job {
   readonly frame: Uint8Array;
   readonly onResult: (result: RpcResult) => void;
@@ -19,8 +29,11 @@ interface Job {
 }
 
 /**
- * The idle streams of one client connection, reused RPC after RPC (opening a stream per RPC
- * measured about 3x slower: bench/quic-echo.ts), and the line of requests waiting for one.
+ * The streams of one client connection. Requests whose frame carries a canonical `rid` (every
+ * WireMessage, SPEC §3.3) share one long-lived pipelined stream, matched by `rid`, up to
+ * MAX_PIPELINED in flight (SPEC §3.1); anything else runs one at a time on reused streams
+ * (opening a stream per RPC measured about 3x slower: bench/quic-echo.ts). Past the limits,
+ * requests wait in line.
  */
 export class StreamPool {
   private readonly idle: RpcStream[] = [];
@@ -28,6 +41,8 @@ export class StreamPool {
   private inUse = 0;
   private live = 0;
   private exhausted = false;
+  private pipe: PipelinedStream | null = null;
+  private readonly pipeWaiting: PipeJob[] = [];
   private closedReason: string | null = null;
   /** Streams opened over the pool's life (tests check that streams are reused). */
   streamsOpened = 0;
@@ -40,7 +55,12 @@ export class StreamPool {
 
   /** True while an RPC runs or waits: the connection is not idle. */
   get busy(): boolean {
-    return this.inUse > 0 || this.waiting.length > 0;
+    return (
+      this.inUse > 0 ||
+      this.waiting.length > 0 ||
+      this.pipeWaiting.length > 0 ||
+      (this.pipe?.inFlight ?? 0) > 0
+    );
   }
 
   /** Runs one RPC on a free stream (after waiting for one if needed); returns its cancel. */
@@ -50,6 +70,8 @@ export class StreamPool {
       onResult({ ok: false, failure: 'closed', message: this.closedReason });
       return () => {};
     }
+    const rid = peekRid(frame);
+    if (rid !== null) return this.callPipelined(rid, frame, onResult);
     this.waiting.push(job);
     this.pump();
     return () => this.cancel(job);
@@ -60,6 +82,74 @@ export class StreamPool {
     if (this.closedReason !== null) return;
     this.closedReason = reason;
     for (const job of this.waiting.splice(0)) this.finish(job, closedResult(reason));
+    for (const job of this.pipeWaiting.splice(0)) job.deliver(closedResult(reason));
+  }
+
+  private callPipelined(
+    rid: number,
+    frame: Uint8Array,
+    onResult: (result: RpcResult) => void,
+  ): () => void {
+    const job: PipeJob = {
+      rid,
+      frame,
+      sent: false,
+      finished: false,
+      deliver: (result) => {
+        if (job.finished) return;
+        job.finished = true;
+        onResult(result);
+        if (!this.busy) this.onIdle();
+      },
+    };
+    this.pipeWaiting.push(job);
+    this.pumpPipe();
+    return () => this.cancelPipelined(job);
+  }
+
+  /** A timed-out request frees its slot; the stream and the others in flight go on. */
+  private cancelPipelined(job: PipeJob): void {
+    if (job.finished) return;
+    job.finished = true;
+    if (job.sent) this.pipe?.cancel(job.rid, job.deliver);
+    else this.pipeWaiting.splice(this.pipeWaiting.indexOf(job), 1);
+    if (!this.busy) this.onIdle();
+  }
+
+  private pumpPipe(): void {
+    while (this.pipeWaiting.length > 0) {
+      const pipe = this.takePipe();
+      const job = this.pipeWaiting[0]!;
+      // Full, or that rid is still in flight (its answer would be ambiguous): wait.
+      if (pipe === null || pipe.inFlight >= MAX_PIPELINED || pipe.has(job.rid)) break;
+      this.pipeWaiting.shift();
+      job.sent = true;
+      pipe.call(job.rid, job.frame, job.deliver);
+    }
+    if (this.pipeWaiting.length > 0 && this.exhausted && (this.pipe === null || this.pipe.dead)) {
+      const reason = 'connection has no stream left';
+      for (const job of this.pipeWaiting.splice(0)) job.deliver(closedResult(reason));
+    }
+  }
+
+  private takePipe(): PipelinedStream | null {
+    if (this.pipe !== null && !this.pipe.dead) return this.pipe;
+    if (this.exhausted || this.closedReason !== null) return null;
+    try {
+      this.pipe = new PipelinedStream(
+        this.connection.newStream('bidi'),
+        // A dead pipe fails what it carried; what waits goes on a new one, later, so as not
+        // to re-enter the caller.
+        () => queueMicrotask(() => this.pumpPipe()),
+        () => this.pumpPipe(),
+      );
+      this.streamsOpened++;
+      return this.pipe;
+    } catch {
+      this.exhausted = true;
+      this.onExhausted();
+      return null;
+    }
   }
 
   private cancel(job: Job): void {

@@ -45,14 +45,32 @@ export function serveStream(
     }
   };
 
+  // Replies ready in one turn leave in one write (pipelined clients, SPEC §3.1), in order.
+  let flushQueued = false;
   const flush = (): void => {
+    flushQueued = false;
+    const ready: Uint8Array[] = [];
+    let bytes = 0;
     while (!broken && slots.length > 0) {
       const frame = slots[0]!.frame;
       if (frame === undefined) break;
       slots.shift();
-      if (frame !== null) writer.write(frame).catch(abort);
+      if (frame !== null) {
+        ready.push(frame);
+        bytes += frame.length;
+      }
     }
-    if (ending && slots.length === 0 && !broken) writer.close().catch(abort);
+    if (ready.length > 0 && !broken) writer.write(joined(ready, bytes)).catch(abort);
+    if (ending && slots.length === 0 && !broken && !closing) {
+      closing = true;
+      writer.close().catch(abort);
+    }
+  };
+  let closing = false;
+  const queueFlush = (): void => {
+    if (flushQueued) return;
+    flushQueued = true;
+    queueMicrotask(flush);
   };
 
   const dispatch = (input: Uint8Array | DecodeError): void => {
@@ -61,7 +79,7 @@ export function serveStream(
     const reply = (frame: Uint8Array | null): void => {
       if (slot.frame !== undefined) return;
       slot.frame = frame;
-      flush();
+      queueFlush();
     };
     try {
       handler(input, remote, reply);
@@ -121,6 +139,17 @@ export function serveStream(
     }
   };
   void readLoop();
+}
+
+function joined(chunks: Uint8Array[], bytes: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(bytes);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 function stalled(stallTimeoutMs: number): DecodeError {

@@ -55,3 +55,18 @@ export function answered(outcome: SendOutcome): Uint8Array {
   if (!outcome.ok) throw new Error(`request failed: ${outcome.failure}: ${outcome.message}`);
   return outcome.frame;
 }
+
+/**
+ * A frame that starts like a canonical WireMessage (`{ v: 1, rid, ... }`, SPEC §3.3), so that
+ * the transport can read its rid and pipeline it; the rest is opaque bytes.
+ */
+export function ridFrame(rid: number, ...body: number[]): Uint8Array {
+  const head = [0x83, 0xa1, 0x76, 0x01, 0xa3, 0x72, 0x69, 0x64, 0xce];
+  const frame = new Uint8Array(4 + head.length + 4 + body.length);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, frame.length - 4);
+  frame.set(head, 4);
+  view.setUint32(4 + head.length, rid);
+  frame.set(body, 4 + head.length + 4);
+  return frame;
+}
