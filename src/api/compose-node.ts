@@ -150,7 +150,14 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
   const httpServers: Server[] = [];
   let adminAddress: string | null = null;
   if (config.admin !== null) {
-    const admin = await AdminServer.start({ node, info, token, address: config.admin });
+    const admin = await AdminServer.start({
+      node,
+      info,
+      token,
+      address: config.admin,
+      events: observed,
+      dataDir,
+    });
     httpServers.push(admin.server.httpServer);
     cleanup.push(() => closeServer(admin.server.httpServer));
     adminAddress = formatListenAddress(admin.address);

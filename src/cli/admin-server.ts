@@ -9,7 +9,7 @@ import { sendRpc } from '../dht/rpc-client.js';
 import { formatListenAddress, parseSeed } from './addresses.js';
 import { tokenMatches } from './admin-token.js';
 import { listenOn } from './http-listen.js';
-import { LiveRouteError, LiveRoutes } from './live-routes.js';
+import { LiveRouteError, LiveRoutes, type EventSource } from './live-routes.js';
 import { findView, peersView, publishView, statusView, type DaemonInfo } from './node-views.js';
 import { MAX_HOLDERS } from '../core/pointer.js';
 
@@ -63,6 +63,10 @@ export interface AdminServerOptions {
   readonly info: DaemonInfo;
   readonly token: string;
   readonly address: HostPort;
+  /** Where the live page's event stream listens (the store wrapper that reports appends). */
+  readonly events?: EventSource;
+  /** The node's data directory: the live page reads recorded lookups from its events.db. */
+  readonly dataDir?: string;
 }
 
 export class AdminServer {
@@ -72,7 +76,7 @@ export class AdminServer {
 
   private constructor(private readonly options: AdminServerOptions) {
     this.server = createServer((req, res) => void this.handle(req, res));
-    this.live = new LiveRoutes(options.node);
+    this.live = new LiveRoutes(options.node, options.events, options.dataDir);
     this.allowedHosts = hostsFor(options.address);
   }
 

@@ -52,6 +52,11 @@ export class LiveRouteError extends Error {
   }
 }
 
+/** Reports every event the node records (an ObservedStore). */
+export interface EventSource {
+  onAppend(listener: (event: StoredEvent) => void): void;
+}
+
 interface Stream {
   readonly res: ServerResponse;
   readonly filter: EventFilter;
@@ -62,11 +67,17 @@ export class LiveRoutes {
   private readonly rates = new RpcRateWindow();
   private readonly dataDir: string | null;
 
-  constructor(private readonly node: DhtNode) {
+  constructor(
+    private readonly node: DhtNode,
+    events?: EventSource,
+    dataDir?: string,
+  ) {
+    // Without them, look through the node's store (an ObservedStore around SQLite in tests).
     const store = node.store;
     const inner = store instanceof ObservedStore ? store.inner : store;
-    this.dataDir = inner instanceof SqliteEventStore ? inner.dataDir : null;
-    if (store instanceof ObservedStore) store.onAppend((event) => this.publish(event));
+    this.dataDir = dataDir ?? (inner instanceof SqliteEventStore ? inner.dataDir : null);
+    const source = events ?? (store instanceof ObservedStore ? store : null);
+    source?.onAppend((event) => this.publish(event));
   }
 
   /** Serves `path` if it is one of the page's; false leaves it to the JSON API. */
