@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { PeerInfo } from '../src/core/node-info.js';
-import { entropySeededRandom } from '../src/core/random.js';
+import { entropySeededRandom } from '../src/cli/entropy.js';
 import { generateIdentity } from '../src/cli/identity-file.js';
-import { makeConfig } from '../src/dht/config.js';
-import { DhtNode } from '../src/dht/dht-node.js';
+import { createNode } from '../src/dht/create-node.js';
+import type { DhtNode } from '../src/dht/dht-node.js';
 import { sendRpc, type RpcResult } from '../src/dht/rpc-client.js';
 import type { EventStore } from '../src/events/event-store.js';
 import { MemoryEventStore } from '../src/events/memory-event-store.js';
@@ -66,14 +66,13 @@ async function startNode(kind: StoreKind): Promise<BenchNode> {
   const dir = mkdtempSync(join(tmpdir(), 'tesd-bench-rpc-'));
   const transport = await QuicTransport.create({ bind: '127.0.0.1:0', key, logLevel: 'error' });
   const store: EventStore = kind === 'sqlite' ? SqliteEventStore.open(dir) : new MemoryEventStore();
-  const node = new DhtNode({
+  const node = createNode({
     key,
     identity,
     transport,
     timers: realTimers,
     random: entropySeededRandom(),
     store,
-    config: makeConfig(),
   });
   node.start({ maintenance: false });
   return {

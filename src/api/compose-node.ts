@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { toHex } from '../core/bytes.js';
 import type { SigningKey } from '../core/ed25519.js';
 import { TesdError } from '../core/errors.js';
-import { entropySeededRandom } from '../core/random.js';
-import { DEFAULT_CONFIG, makeConfig } from '../dht/config.js';
-import { DhtNode } from '../dht/dht-node.js';
+import { entropySeededRandom } from '../cli/entropy.js';
+import { DEFAULT_CONFIG } from '../dht/config.js';
+import { createNode } from '../dht/create-node.js';
+import type { DhtNode } from '../dht/dht-node.js';
 import { restoreState } from '../dht/snapshots.js';
 import { acquireDataDirLock } from '../events/data-dir-lock.js';
 import type { JournalStatus } from '../events/event-store.js';
@@ -114,23 +115,25 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
   const transport = await createTransport(config.bind, key);
   cleanup.push(() => transport.close());
   const metrics = new NodeMetrics();
-  const node = new DhtNode({
-    key,
-    identity,
-    transport,
-    timers: realTimers,
-    random: entropySeededRandom(),
-    store,
-    config: makeConfig({
+  const node = createNode(
+    {
+      key,
+      identity,
+      transport,
+      timers: realTimers,
+      random: entropySeededRandom(),
+      store,
+      warn: (message) => {
+        if (!store.stopped) log.warn(message);
+      },
+    },
+    {
       difficulty: config.difficulty,
       strictIpDiversity: config.strictIpDiversity,
       caps: config.client ? 0 : DEFAULT_CONFIG.caps,
-    }),
-    state,
-    warn: (message) => {
-      if (!store.stopped) log.warn(message);
     },
-  });
+    { state },
+  );
   const networkSize = new NetworkSizeWatch(node);
   metrics.attach(node, () => networkSize.current);
   // The node records journal_paused / journal_resumed and warns; the store retries every second.

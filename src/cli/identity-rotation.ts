@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '../core/bytes.js';
 import { seededRandom } from '../core/random.js';
-import { makeConfig } from '../dht/config.js';
-import { DhtNode } from '../dht/dht-node.js';
-import { restoreState, takeSnapshot } from '../dht/snapshots.js';
+import { createNode } from '../dht/create-node.js';
+import { takeSnapshot } from '../dht/snapshots.js';
 import { acquireDataDirLock } from '../events/data-dir-lock.js';
 import { EVENTS_DB_FILE, SqliteEventStore } from '../events/sqlite-event-store.js';
 import type { Transport } from '../net/transport.js';
@@ -59,15 +58,13 @@ export function rotateIdentity(dataDir: string, difficulty: number): RotationRes
 function evictAll(dataDir: string, previous: LoadedIdentity): number {
   const store = SqliteEventStore.open(dataDir, { lock: false, pk: toHex(previous.key.pk) });
   try {
-    const node = new DhtNode({
+    const node = createNode({
       key: previous.key,
       identity: previous.identity,
       transport: offlineTransport,
       timers: realTimers,
       random: seededRandom(0),
       store,
-      config: makeConfig(),
-      state: restoreState(store, previous.identity),
     });
     const ids = new Set<string>();
     for (const bucket of node.state.routing.buckets) {

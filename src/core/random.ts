@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 /** Randomness is an input (STYLE.md): a seeded generator, so a seed reproduces a run. */
 export interface Random {
   /** A uniform unsigned 32-bit integer. */
@@ -50,9 +48,4 @@ export function seededRandom(seed: number): Random {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
-
-/** The Random of a real node: seeded from the OS, so two nodes never share a sequence. */
-export function entropySeededRandom(): Random {
-  return seededRandom(randomBytes(4).readUInt32LE(0));
 }

@@ -1,6 +1,6 @@
 import { randomIdInBucket } from '../core/distance.js';
 import type { PeerInfo } from '../core/node-info.js';
-import type { DhtNode } from './dht-node.js';
+import type { NodeDriver } from './node-context.js';
 import { lookup } from './iterative-lookup.js';
 import { sendRpc } from './rpc-client.js';
 
@@ -25,7 +25,7 @@ const REFRESH_PARALLELISM = 3;
  * the farthest down to one past the deepest non-empty one, so the table covers the key space.
  */
 export function bootstrap(
-  node: DhtNode,
+  node: NodeDriver,
   seeds: readonly Seed[],
   done: (result: BootstrapResult) => void,
 ): void {
@@ -62,7 +62,7 @@ export function bootstrap(
  * from the seeds only when too few of them answer.
  */
 export function rejoin(
-  node: DhtNode,
+  node: NodeDriver,
   seeds: readonly Seed[],
   done: (result: BootstrapResult) => void,
 ): void {
@@ -93,7 +93,7 @@ export function rejoin(
 type PingTarget = PeerInfo | { identity: null; addr: string; expectedIdHex?: string };
 
 function pingAll(
-  node: DhtNode,
+  node: NodeDriver,
   targets: readonly PingTarget[],
   done: (answered: PeerInfo[]) => void,
 ): void {
@@ -111,7 +111,7 @@ function pingAll(
   }
 }
 
-function bucketsToRefresh(node: DhtNode): number[] {
+function bucketsToRefresh(node: NodeDriver): number[] {
   const { buckets } = node.state.routing;
   const deepest = buckets.findIndex((b) => b !== undefined && b.entries.length > 0);
   if (deepest < 0) return [];
@@ -121,7 +121,11 @@ function bucketsToRefresh(node: DhtNode): number[] {
 }
 
 /** Runs refresh lookups for `indexes`, a few at a time. */
-export function refreshBuckets(node: DhtNode, indexes: readonly number[], done: () => void): void {
+export function refreshBuckets(
+  node: NodeDriver,
+  indexes: readonly number[],
+  done: () => void,
+): void {
   let next = 0;
   let running = 0;
   const launch = (): void => {

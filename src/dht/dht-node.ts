@@ -17,16 +17,14 @@ import { find, type FindResult } from './find.js';
 import { lookup, type LookupRequest, type LookupResult } from './iterative-lookup.js';
 import { startMaintenance, sweepExpired } from './maintenance.js';
 import { publish, type PublishRequest, type PublishResult } from './publish.js';
+import { groupOf } from './diversity.js';
+import type { Decision, DecisionContext, EventRefs, NodeDriver } from './node-context.js';
 import { handleIncoming } from './request-handler.js';
+import { sendRpc } from './rpc-client.js';
 import { peerToWire } from './wire-peers.js';
 import { toHex } from '../core/bytes.js';
 
-/** Columns of an event besides type and data: who and what it is about. */
-export interface EventRefs {
-  peer?: string | null;
-  key?: string | null;
-  lookup?: number | null;
-}
+export type { EventRefs };
 
 export interface DhtNodeOptions {
   readonly key: SigningKey;
@@ -45,12 +43,13 @@ export interface DhtNodeOptions {
 }
 
 /**
- * The engine's hub: holds the state folded from the log and records events. Decisions live in
- * the modules beside it (handlers/, routing-decisions, iterative-lookup, ...); they read
- * `state` and call `record`, which appends to the log and then applies the event
- * (decide, record, apply: SPEC §5).
+ * The driver: owns the ports (Transport, timers, store) and the state folded from the log.
+ * The decisions beside it (handlers/, routing-decisions, pointer-decisions, lookup-planner)
+ * read the state and return values; the driver records their events, which folds them into
+ * the state, and only then sends their messages (decide, record, apply: SPEC §5). Its public
+ * methods are the node's facade: start, stop, lookup, bootstrap, rejoin, publish, find.
  */
-export class DhtNode {
+export class DhtNode implements NodeDriver {
   readonly key: SigningKey;
   readonly identity: NodeIdentity;
   readonly transport: Transport;
@@ -128,7 +127,11 @@ export class DhtNode {
       difficulty: this.config.difficulty,
     });
     sweepExpired(this);
-    this.transport.listen((input, remote, reply) => handleIncoming(this, input, remote, reply));
+    const admit = (addr: string): boolean =>
+      groupOf(addr, this.config) === null || this.requestLimiter.allow(addr, this.timers.now());
+    this.transport.listen((input, remote, reply) =>
+      handleIncoming(this, admit, input, remote, reply),
+    );
     if (options.maintenance !== false) startMaintenance(this);
   }
 
@@ -201,6 +204,44 @@ export class DhtNode {
     this.warn(
       `event journal unavailable (${error}): serving reads only, refusing stores until it recovers`,
     );
+  }
+
+  context(): DecisionContext {
+    return { nowMs: this.timers.now(), lastSuccessAtMs: this.lastSuccessAtMs };
+  }
+
+  exchanged(nowMs: number): void {
+    this.lastSuccessAtMs = nowMs;
+  }
+
+  observedAs(addr: string): void {
+    this.observedAddr = addr;
+  }
+
+  /** Records a rejection, aggregated per source per minute (SPEC §5 peer_rejected). */
+  reject(addr: string, reason: string): void {
+    const count = this.rejections.count(`${addr} ${reason}`, this.timers.now());
+    if (count > 0) this.record('peer_rejected', { addr, reason, count });
+  }
+
+  /**
+   * Records a decision's events in order, then sends its pings. Stops at the first event the
+   * journal refuses and sends nothing then: a decision is applied whole or not acted on.
+   */
+  apply(decision: Decision): boolean {
+    for (const event of decision.events) {
+      if (this.record(event.type, event.data, event.refs) === null) return false;
+    }
+    for (const peer of decision.pings) this.pingHead(peer);
+    return true;
+  }
+
+  /** One ping in flight per head, so a burst of newcomers pings a full bucket's head once. */
+  private pingHead(peer: PeerInfo): void {
+    const idHex = peer.identity.idHex;
+    if (this.pingingHeads.has(idHex)) return;
+    this.pingingHeads.add(idHex);
+    sendRpc(this, peer, { op: 'ping' }, null, () => this.pingingHeads.delete(idHex));
   }
 
   rid(): number {

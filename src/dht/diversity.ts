@@ -30,11 +30,13 @@ function computeGroup(addr: string, strict: boolean): string | null {
   return diversityGroup(parsed.host);
 }
 
+/** Whether `addr` fits the caps; `leavingHex` is a peer about to be evicted, not counted. */
 export function diversityAllows(
   state: RoutingState,
   bucketEntries: readonly RoutingEntry[],
   addr: string,
   config: DhtConfig,
+  leavingHex?: string,
 ): boolean {
   const group = groupOf(addr, config);
   if (group === null) return true;
@@ -42,6 +44,7 @@ export function diversityAllows(
   if (inBucket >= config.maxPeersPerGroupPerBucket) return false;
   let inTable = 0;
   for (const entry of state.byId.values())
-    if (groupOf(entry.peer.addr, config) === group) inTable++;
+    if (groupOf(entry.peer.addr, config) === group && entry.peer.identity.idHex !== leavingHex)
+      inTable++;
   return inTable < config.maxPeersPerGroupInTable;
 }

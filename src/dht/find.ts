@@ -1,7 +1,7 @@
 import { fromHex, toHex } from '../core/bytes.js';
 import type { Pointer } from '../core/pointer.js';
 import { pointersFor } from '../projections/pointer-store.js';
-import type { DhtNode } from './dht-node.js';
+import type { NodeDriver } from './node-context.js';
 import { lookup, type LookupResult } from './iterative-lookup.js';
 
 export interface FindResult {
@@ -16,7 +16,7 @@ export interface FindResult {
  * publisher, highest seq kept, with the ones this node holds itself.
  */
 export function find(
-  node: DhtNode,
+  node: NodeDriver,
   key: Uint8Array,
   options: { all?: boolean },
   done: (result: FindResult) => void,

@@ -6,7 +6,7 @@ import { checkPointer, type Pointer } from '../core/pointer.js';
 import type { LookupKind } from '../events/event-types.js';
 import type { Response } from '../net/messages.js';
 import { closestEntries } from '../projections/routing-table.js';
-import type { DhtNode } from './dht-node.js';
+import type { NodeDriver } from './node-context.js';
 import { groupOf } from './diversity.js';
 import { sendRpc, type RpcResult } from './rpc-client.js';
 import { LookupPlanner, type LookupEnd } from './lookup-planner.js';
@@ -51,7 +51,7 @@ export class IterativeLookup {
   private deadline: TimerHandle | null = null;
 
   constructor(
-    private readonly node: DhtNode,
+    private readonly node: NodeDriver,
     private readonly request: LookupRequest,
     private readonly onDone: (result: LookupResult) => void,
   ) {
@@ -198,7 +198,7 @@ export class IterativeLookup {
 }
 
 export function lookup(
-  node: DhtNode,
+  node: NodeDriver,
   request: LookupRequest,
   onDone: (result: LookupResult) => void,
 ): IterativeLookup {

@@ -4,76 +4,92 @@ import { checkPointer, pointersEqual, type Pointer } from '../core/pointer.js';
 import { ErrorCode } from '../net/messages.js';
 import { pointerToData } from '../projections/pointer-data.js';
 import { allPointers, sourceGroupOf, type StoredPointer } from '../projections/pointer-store.js';
-import type { DhtNode } from './dht-node.js';
+import { draft, type EngineView, type EventDraft } from './node-context.js';
 
 export type StoreOutcome =
   | { readonly ok: true; readonly change: 'stored' | 'replaced' | 'unchanged' }
   | { readonly ok: false; readonly reason: string; readonly errorCode?: ErrorCode };
 
+/** A store decision: what to answer, and the events that make it so. */
+export interface StoreDecision {
+  readonly outcome: StoreOutcome;
+  readonly events: readonly EventDraft[];
+}
+
+/** What the driver answers when the journal cannot record a store (SPEC §5). */
+export const JOURNAL_UNAVAILABLE: StoreOutcome = {
+  ok: false,
+  reason: 'journal unavailable',
+  errorCode: ErrorCode.OVERLOADED,
+};
+
 /**
  * Decides a `store` (SPEC §4.1, §4.2): validity, one pointer per (key, publisher) by seq,
- * quotas, then room (evicting the key furthest from us). Every refusal is recorded.
+ * quotas, then room (evicting the key furthest from us). Every refusal is an event.
  */
 export function decideStore(
-  node: DhtNode,
+  view: EngineView,
   pointer: Pointer,
   fromAddr: string,
   peerHex: string | null,
-): StoreOutcome {
-  if (!node.canRecord())
-    return { ok: false, reason: 'journal unavailable', errorCode: ErrorCode.OVERLOADED };
+  nowMs: number,
+): StoreDecision {
   const keyHex = toHex(pointer.key);
   const publisherHex = toHex(pointer.publisher);
-  const refuse = (reason: string, errorCode?: ErrorCode): StoreOutcome => {
-    node.record(
-      'pointer_refused',
-      { key: keyHex, publisher: publisherHex, reason },
-      { key: keyHex, peer: peerHex },
-    );
-    return errorCode === undefined ? { ok: false, reason } : { ok: false, reason, errorCode };
-  };
-  const problem = checkPointer(pointer, node.timers.now());
+  const refuse = (reason: string, errorCode?: ErrorCode): StoreDecision => ({
+    outcome: errorCode === undefined ? { ok: false, reason } : { ok: false, reason, errorCode },
+    events: [
+      draft(
+        'pointer_refused',
+        { key: keyHex, publisher: publisherHex, reason },
+        { key: keyHex, peer: peerHex },
+      ),
+    ],
+  });
+  const problem = checkPointer(pointer, nowMs);
   if (problem !== null) return refuse(problem, ErrorCode.INVALID_POINTER);
-  const { pointers } = node.state;
+  const { pointers } = view.state;
   const existing = pointers.byKey.get(keyHex)?.get(publisherHex);
   if (existing !== undefined) {
     if (existing.pointer.seq > pointer.seq) return refuse('stale_seq');
     if (existing.pointer.seq === pointer.seq) {
       return pointersEqual(existing.pointer, pointer)
-        ? { ok: true, change: 'unchanged' }
+        ? { outcome: { ok: true, change: 'unchanged' }, events: [] }
         : refuse('conflicting_seq');
     }
-    return record(node, 'pointer_replaced', pointer, fromAddr, peerHex);
+    return accept('pointer_replaced', pointer, fromAddr, peerHex, []);
   }
-  const quota = quotaExceeded(node, keyHex, publisherHex, fromAddr);
+  const quota = quotaExceeded(view, keyHex, publisherHex, fromAddr);
   if (quota !== null) return refuse(quota, ErrorCode.OVERLOADED);
-  if (pointers.size >= node.config.maxPointers && !makeRoom(node, pointer.key))
-    return refuse('store_full');
-  return record(node, 'pointer_stored', pointer, fromAddr, peerHex);
+  if (pointers.size < view.config.maxPointers)
+    return accept('pointer_stored', pointer, fromAddr, peerHex, []);
+  const eviction = makeRoom(view, pointer.key);
+  if (eviction === null) return refuse('store_full');
+  return accept('pointer_stored', pointer, fromAddr, peerHex, [eviction]);
 }
 
-function record(
-  node: DhtNode,
+function accept(
   type: 'pointer_stored' | 'pointer_replaced',
   pointer: Pointer,
   from: string,
   peerHex: string | null,
-): StoreOutcome {
+  before: EventDraft[],
+): StoreDecision {
   const data = { ...pointerToData(pointer), from };
-  if (node.record(type, data, { key: data.key, peer: peerHex }) === null) {
-    return { ok: false, reason: 'journal unavailable', errorCode: ErrorCode.OVERLOADED };
-  }
-  return { ok: true, change: type === 'pointer_stored' ? 'stored' : 'replaced' };
+  return {
+    outcome: { ok: true, change: type === 'pointer_stored' ? 'stored' : 'replaced' },
+    events: [...before, draft(type, data, { key: data.key, peer: peerHex })],
+  };
 }
 
 function quotaExceeded(
-  node: DhtNode,
+  view: EngineView,
   keyHex: string,
   publisherHex: string,
   fromAddr: string,
 ): string | null {
-  const { pointers } = node.state;
-  const { config } = node;
+  const { pointers } = view.state;
+  const { config } = view;
   if ((pointers.byKey.get(keyHex)?.size ?? 0) >= config.maxPublishersPerKey)
     return 'quota_publishers_per_key';
   if ((pointers.perPublisher.get(publisherHex) ?? 0) >= config.maxPointersPerPublisher)
@@ -84,11 +100,11 @@ function quotaExceeded(
   return null;
 }
 
-/** Evicts the entry furthest from us, unless the newcomer's key is further still. */
-function makeRoom(node: DhtNode, newKey: Uint8Array): boolean {
-  const self = node.identity.id;
+/** The eviction of the entry furthest from us, unless the newcomer's key is further still. */
+function makeRoom(view: EngineView, newKey: Uint8Array): EventDraft | null {
+  const self = view.identity.id;
   let furthest: StoredPointer | undefined;
-  for (const entry of allPointers(node.state.pointers)) {
+  for (const entry of allPointers(view.state.pointers)) {
     if (
       furthest === undefined ||
       compareDistance(self, entry.pointer.key, furthest.pointer.key) > 0
@@ -96,7 +112,7 @@ function makeRoom(node: DhtNode, newKey: Uint8Array): boolean {
       furthest = entry;
   }
   if (furthest === undefined || compareDistance(self, newKey, furthest.pointer.key) >= 0)
-    return false;
+    return null;
   const { key, publisher } = furthest.data;
-  return node.record('pointer_evicted', { key, publisher }, { key }) !== null;
+  return draft('pointer_evicted', { key, publisher }, { key });
 }

@@ -9,9 +9,9 @@ import {
 } from '../core/pointer.js';
 import type { PointerData } from '../events/event-types.js';
 import { pointerFromData, pointerToData } from '../projections/pointer-data.js';
-import type { DhtNode } from './dht-node.js';
+import type { NodeDriver } from './node-context.js';
 import { lookup } from './iterative-lookup.js';
-import { decideStore } from './pointer-decisions.js';
+import { storePointer } from './store-pointer.js';
 import { sendRpc } from './rpc-client.js';
 import { pointerToWire } from './wire-peers.js';
 
@@ -38,7 +38,7 @@ export interface PublishResult {
  * is republished after a restart), look up the key and store at the k closest.
  */
 export function publish(
-  node: DhtNode,
+  node: NodeDriver,
   request: PublishRequest,
   done: (result: PublishResult) => void,
 ): void {
@@ -75,7 +75,7 @@ export function publish(
 
 /** Republishes our own pointer recorded in `data` as a new version with a fresh expiry. */
 export function republish(
-  node: DhtNode,
+  node: NodeDriver,
   data: PointerData,
   done: (result: PublishResult) => void,
 ): void {
@@ -88,7 +88,7 @@ export function republish(
 }
 
 function storeAtClosest(
-  node: DhtNode,
+  node: NodeDriver,
   pointer: Pointer,
   done: (result: PublishResult) => void,
 ): void {
@@ -100,7 +100,7 @@ function storeAtClosest(
     const selfAmongClosest =
       closest.length < node.config.k ||
       (kth !== undefined && compareDistance(pointer.key, node.identity.id, kth.identity.id) < 0);
-    if (selfAmongClosest && decideStore(node, pointer, node.self.addr, null).ok) storedAt++;
+    if (selfAmongClosest && storePointer(node, pointer, node.self.addr, null).ok) storedAt++;
     let waiting = closest.length;
     const finish = (): void =>
       done({

@@ -1,9 +1,21 @@
 import { bucketIndex } from '../core/distance.js';
 import { toHex } from '../core/bytes.js';
 import { servesDht, type PeerInfo } from '../core/node-info.js';
-import type { DhtNode } from './dht-node.js';
+import type { RoutingEntry } from '../projections/routing-table.js';
 import { diversityAllows } from './diversity.js';
-import { sendRpc } from './rpc-client.js';
+import {
+  draft,
+  NO_DECISION,
+  type Decision,
+  type DecisionContext,
+  type EngineView,
+  type EventDraft,
+} from './node-context.js';
+
+/**
+ * The routing table's decisions (SPEC §2), as values: each reads the folded state and returns
+ * the events to record and the pings to send. The driver records, then sends.
+ */
 
 function peerData(peer: PeerInfo, bucket: number) {
   const { identity } = peer;
@@ -17,91 +29,99 @@ function peerData(peer: PeerInfo, bucket: number) {
   };
 }
 
-/**
- * A verified direct exchange with `peer` (SPEC §2): refresh it if known, add it if its bucket
- * has room, otherwise cache it and ping the bucket's head, which is evicted only if it fails.
- */
-export function observePeer(node: DhtNode, peer: PeerInfo): void {
-  const now = node.timers.now();
-  node.lastSuccessAtMs = now;
-  if (!servesDht(peer.caps) || peer.identity.idHex === node.idHex) return;
-  const { routing } = node.state;
-  const known = routing.byId.get(peer.identity.idHex);
-  if (known !== undefined) {
-    const stale = now - known.lastSeenAtMs >= node.config.peerSeenIntervalMs;
-    if (stale || known.failures > 0 || known.peer.addr !== peer.addr) {
-      node.record(
-        'peer_seen',
-        { id: peer.identity.idHex, addr: peer.addr },
-        { peer: peer.identity.idHex },
-      );
-    }
-    return;
-  }
-  const index = bucketIndex(node.identity.id, peer.identity.id);
-  const bucket = routing.buckets[index];
-  const entries = bucket?.entries ?? [];
-  const full = entries.length >= node.config.k;
-  if (full && bucket?.replacements[0]?.identity.idHex === peer.identity.idHex) {
-    pingHead(node, index);
-    return;
-  }
-  if (!diversityAllows(routing, entries, peer.addr, node.config)) {
-    rejectPeer(node, peer.addr, 'ip_diversity');
-    return;
-  }
-  if (!full) {
-    node.record('peer_added', peerData(peer, index), { peer: peer.identity.idHex });
-    return;
-  }
-  node.record('peer_cached', peerData(peer, index), { peer: peer.identity.idHex });
-  pingHead(node, index);
+/** Why a verified peer did not enter the table, for the driver's aggregated peer_rejected. */
+export interface ObserveDecision extends Decision {
+  readonly rejected?: 'ip_diversity';
 }
 
-function pingHead(node: DhtNode, index: number): void {
-  const head = node.state.routing.buckets[index]?.entries[0];
-  if (head === undefined) return;
-  const idHex = head.peer.identity.idHex;
-  const recentlySeen = node.timers.now() - head.lastSeenAtMs < node.config.peerSeenIntervalMs;
-  if (recentlySeen || node.pingingHeads.has(idHex)) return;
-  node.pingingHeads.add(idHex);
-  sendRpc(node, head.peer, { op: 'ping' }, null, () => node.pingingHeads.delete(idHex));
+/**
+ * A verified direct exchange with `peer`: refresh it if known (peer_seen at most once per
+ * interval, at once when it had failures or moved), add it if its bucket has room, otherwise
+ * cache it and ping the bucket's head, which is evicted only if it fails.
+ */
+export function decideObserved(
+  view: EngineView,
+  peer: PeerInfo,
+  context: DecisionContext,
+): ObserveDecision {
+  const { config, state, identity } = view;
+  const idHex = peer.identity.idHex;
+  if (!servesDht(peer.caps) || idHex === identity.idHex) return NO_DECISION;
+  const { routing } = state;
+  const known = routing.byId.get(idHex);
+  if (known !== undefined) {
+    const stale = context.nowMs - known.lastSeenAtMs >= config.peerSeenIntervalMs;
+    if (!stale && known.failures === 0 && known.peer.addr === peer.addr) return NO_DECISION;
+    return only(draft('peer_seen', { id: idHex, addr: peer.addr }, { peer: idHex }));
+  }
+  const index = bucketIndex(identity.id, peer.identity.id);
+  const bucket = routing.buckets[index];
+  const entries = bucket?.entries ?? [];
+  const full = entries.length >= config.k;
+  if (full && bucket?.replacements[0]?.identity.idHex === idHex)
+    return { events: [], pings: headToPing(entries, config.peerSeenIntervalMs, context) };
+  if (!diversityAllows(routing, entries, peer.addr, config))
+    return { ...NO_DECISION, rejected: 'ip_diversity' };
+  if (!full) return only(draft('peer_added', peerData(peer, index), { peer: idHex }));
+  return {
+    events: [draft('peer_cached', peerData(peer, index), { peer: idHex })],
+    pings: headToPing(entries, config.peerSeenIntervalMs, context),
+  };
+}
+
+/** A full bucket's head is pinged unless it was seen within the interval. */
+function headToPing(
+  entries: readonly RoutingEntry[],
+  peerSeenIntervalMs: number,
+  context: DecisionContext,
+): PeerInfo[] {
+  const head = entries[0];
+  if (head === undefined || context.nowMs - head.lastSeenAtMs < peerSeenIntervalMs) return [];
+  return [head.peer];
 }
 
 /**
  * One failed RPC to a peer in the table. Counted per (id, address), so a forged address in
- * someone's reply cannot strike an honest peer; not counted while our own network is down.
+ * someone's reply cannot strike an honest peer; not counted while our own network is down
+ * (no successful exchange for `offlineAfterMs`). The third strike evicts it and promotes the
+ * freshest replacement that the IP-diversity caps allow.
  */
-export function strikePeer(node: DhtNode, peer: PeerInfo, error: string): void {
-  const entry = node.state.routing.byId.get(peer.identity.idHex);
-  if (entry === undefined || entry.peer.addr !== peer.addr) return;
-  if (node.timers.now() - node.lastSuccessAtMs > node.config.offlineAfterMs) return;
-  const failures = entry.failures + 1;
+export function decideStrike(
+  view: EngineView,
+  peer: PeerInfo,
+  error: string,
+  context: DecisionContext,
+): Decision {
+  const { config, state, identity } = view;
   const idHex = peer.identity.idHex;
-  if (
-    node.record('peer_failed', { id: idHex, addr: peer.addr, failures, error }, { peer: idHex }) ===
-    null
-  )
-    return;
-  if (failures < node.config.maxFailures) return;
-  const index = bucketIndex(node.identity.id, peer.identity.id);
-  if (node.record('peer_evicted', { id: idHex, reason: 'unresponsive' }, { peer: idHex }) === null)
-    return;
-  promoteReplacement(node, index);
+  const entry = state.routing.byId.get(idHex);
+  if (entry === undefined || entry.peer.addr !== peer.addr) return NO_DECISION;
+  if (context.nowMs - context.lastSuccessAtMs > config.offlineAfterMs) return NO_DECISION;
+  const failures = entry.failures + 1;
+  const events: EventDraft[] = [
+    draft('peer_failed', { id: idHex, addr: peer.addr, failures, error }, { peer: idHex }),
+  ];
+  if (failures < config.maxFailures) return { events, pings: [] };
+  events.push(draft('peer_evicted', { id: idHex, reason: 'unresponsive' }, { peer: idHex }));
+  const index = bucketIndex(identity.id, peer.identity.id);
+  const promoted = replacementFor(view, index, idHex);
+  if (promoted !== undefined)
+    events.push(draft('peer_added', peerData(promoted, index), { peer: promoted.identity.idHex }));
+  return { events, pings: [] };
 }
 
-function promoteReplacement(node: DhtNode, index: number): void {
-  const bucket = node.state.routing.buckets[index];
+/** The freshest replacement that fits the diversity caps once `evictedHex` has left. */
+function replacementFor(view: EngineView, index: number, evictedHex: string): PeerInfo | undefined {
+  const { routing } = view.state;
+  const bucket = routing.buckets[index];
+  const remaining = (bucket?.entries ?? []).filter((e) => e.peer.identity.idHex !== evictedHex);
   for (const candidate of bucket?.replacements ?? []) {
-    if (!diversityAllows(node.state.routing, bucket?.entries ?? [], candidate.addr, node.config))
-      continue;
-    node.record('peer_added', peerData(candidate, index), { peer: candidate.identity.idHex });
-    return;
+    if (diversityAllows(routing, remaining, candidate.addr, view.config, evictedHex))
+      return candidate;
   }
+  return undefined;
 }
 
-/** Records a rejection, aggregated per source per minute (SPEC §5 peer_rejected). */
-export function rejectPeer(node: DhtNode, addr: string, reason: string): void {
-  const count = node.rejections.count(`${addr} ${reason}`, node.timers.now());
-  if (count > 0) node.record('peer_rejected', { addr, reason, count });
+function only(event: EventDraft): Decision {
+  return { events: [event], pings: [] };
 }

@@ -4,8 +4,9 @@ import type { PeerInfo } from '../core/node-info.js';
 import { decodeFrame, encodeFrame, isDecodeError } from '../net/frame-codec.js';
 import { ErrorCode, type Request, type Response } from '../net/messages.js';
 import type { SendOutcome } from '../net/transport.js';
-import type { DhtNode } from './dht-node.js';
-import { observePeer, rejectPeer, strikePeer } from './routing-decisions.js';
+import type { EngineView, NodeDriver } from './node-context.js';
+import { observe } from './request-handler.js';
+import { decideStrike } from './routing-decisions.js';
 import { peerFromWire } from './wire-peers.js';
 
 /**
@@ -44,7 +45,7 @@ const EXPECTED_RESPONSE: Record<Request['op'], Response['op']> = {
  * a verified answer counts as a direct exchange with the peer, a failure as a strike.
  */
 export function sendRpc(
-  node: DhtNode,
+  node: NodeDriver,
   target: RpcTarget,
   request: Request,
   lookup: number | null,
@@ -60,8 +61,13 @@ export function sendRpc(
   );
   const sentAtMs = node.timers.now();
   node.transport.request(target.addr, frame, node.config.rpcTimeoutMs, (outcome) => {
-    const latencyMs = node.timers.now() - sentAtMs;
-    const result = interpret(node, target, request, rid, outcome, latencyMs);
+    const nowMs = node.timers.now();
+    const latencyMs = nowMs - sentAtMs;
+    const { result, refused } = interpretAnswer(node, target, request, rid, outcome, latencyMs);
+    if (refused !== undefined) {
+      node.transport.disconnect(refused.addr);
+      if (refused.reason !== null) node.reject(refused.addr, refused.reason);
+    }
     const answeredBy = result.ok ? result.peer.identity.idHex : peerHex;
     node.record(
       'rpc_completed',
@@ -75,34 +81,41 @@ export function sendRpc(
       { peer: answeredBy, lookup },
     );
     if (result.ok) {
-      if (result.response.op === 'pong')
-        node.observedAddr = normalizeAddress(result.response.observed) ?? node.observedAddr;
-      observePeer(node, result.peer);
-    } else if (target.identity !== null && !result.answered) strikePeer(node, target, result.error);
+      if (result.response.op === 'pong') {
+        const observed = normalizeAddress(result.response.observed);
+        if (observed !== null) node.observedAs(observed);
+      }
+      node.exchanged(nowMs);
+      observe(node, result.peer);
+    } else if (target.identity !== null && !result.answered) {
+      node.apply(decideStrike(node, target, result.error, node.context()));
+    }
     done(result);
   });
 }
 
-function interpret(
-  node: DhtNode,
+/** An answer that proves the wrong peer: the connection is dropped, and counted if asked. */
+interface Refusal {
+  readonly addr: string;
+  readonly reason: string | null;
+}
+
+/** What an RPC's outcome means, decided from the bytes and the state alone. */
+export function interpretAnswer(
+  view: EngineView,
   target: RpcTarget,
   request: Request,
   rid: number,
   outcome: SendOutcome,
   latencyMs: number,
-): RpcResult {
+): { result: RpcResult; refused?: Refusal } {
   const fail = (
     outcomeKind: 'timeout' | 'error',
     error: string,
     code: number | null = null,
     answered = false,
-  ): RpcResult => ({
-    ok: false,
-    outcome: outcomeKind,
-    error,
-    code,
-    latencyMs,
-    answered,
+  ): { result: RpcResult } => ({
+    result: { ok: false, outcome: outcomeKind, error, code, latencyMs, answered },
   });
   if (!outcome.ok)
     return fail(
@@ -119,28 +132,25 @@ function interpret(
     );
   const peer = peerFromWire(
     message.from,
-    node.identities,
-    node.config.difficulty,
+    view.identities,
+    view.config.difficulty,
     outcome.remote.addr,
   );
+  const { addr } = outcome.remote;
   if (typeof peer === 'string' || !bytesEqual(message.from.pk, outcome.remote.certPk)) {
-    node.transport.disconnect(outcome.remote.addr);
-    rejectPeer(node, outcome.remote.addr, typeof peer === 'string' ? peer : 'certificate_mismatch');
-    return fail(
-      'error',
-      `invalid identity: ${typeof peer === 'string' ? peer : 'certificate_mismatch'}`,
-      ErrorCode.INVALID_IDENTITY,
-    );
+    const reason = typeof peer === 'string' ? peer : 'certificate_mismatch';
+    const failed = fail('error', `invalid identity: ${reason}`, ErrorCode.INVALID_IDENTITY);
+    return { ...failed, refused: { addr, reason } };
   }
   const expected =
     target.identity?.idHex ?? ('expectedIdHex' in target ? target.expectedIdHex : undefined);
   if (expected !== undefined && peer.identity.idHex !== expected) {
-    node.transport.disconnect(outcome.remote.addr);
-    return fail(
+    const failed = fail(
       'error',
       `expected ${expected.slice(0, 8)}, answered by ${peer.identity.idHex.slice(0, 8)}`,
       ErrorCode.INVALID_IDENTITY,
     );
+    return { ...failed, refused: { addr, reason: null } };
   }
   const { body } = message;
   if ('err' in body)
@@ -148,5 +158,5 @@ function interpret(
   if (!('res' in body) || body.res.op !== EXPECTED_RESPONSE[request.op]) {
     return fail('error', `unexpected answer to ${request.op}`, ErrorCode.INVALID_MESSAGE);
   }
-  return { ok: true, response: body.res, peer, latencyMs };
+  return { result: { ok: true, response: body.res, peer, latencyMs } };
 }

@@ -1,6 +1,6 @@
 import { invariant } from '../core/errors.js';
 import type { NodeIdentity } from '../core/identity.js';
-import { signCheckpoint } from '../events/checkpoint.js';
+import { signCheckpoint } from '../events/checkpoint-signature.js';
 import type { EventStore, SnapshotRecord } from '../events/event-store.js';
 import {
   nodeStateToJson,
@@ -10,13 +10,13 @@ import {
   type NodeState,
   type NodeStateJson,
 } from '../projections/node-state.js';
-import type { DhtNode } from './dht-node.js';
+import type { NodeDriver } from './node-context.js';
 
 /**
  * Writes a snapshot of the projections as of the last recorded event: a checkpoint whose
  * (seq, hash) is signed with the node key (SPEC §5). Returns null if the journal is paused.
  */
-export function takeSnapshot(node: DhtNode): SnapshotRecord | null {
+export function takeSnapshot(node: NodeDriver): SnapshotRecord | null {
   if (!node.canRecord()) return null;
   node.store.flush();
   const seq = node.store.lastSeq;

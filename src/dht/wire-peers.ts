@@ -1,17 +1,19 @@
-import type { IdentityCache, IdentityProblem } from '../core/identity.js';
+import type { IdentityCache, IdentityProblem, NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { Pointer } from '../core/pointer.js';
 import type { WireNodeInfo, WirePointer } from '../net/messages.js';
 
-const wireViews = new WeakMap<PeerInfo, WireNodeInfo>();
+const wireViews = new WeakMap<NodeIdentity, WireNodeInfo>();
 
 /**
- * NodeInfo as it goes on the wire (SPEC §3.3). One frozen view per PeerInfo: the peers of a
- * table go out in answer after answer, and the encoder caches the bytes of frozen views.
+ * NodeInfo as it goes on the wire (SPEC §3.3). One frozen view per shared identity (while its
+ * address and caps stay the same): the peers of a table go out in answer after answer, and
+ * the encoder caches the bytes of frozen views. Keyed by identity, not by table entry, so
+ * 10,000 simulated tables share one view per peer.
  */
 export function peerToWire(peer: PeerInfo): WireNodeInfo {
-  let wire = wireViews.get(peer);
-  if (wire === undefined) {
+  let wire = wireViews.get(peer.identity);
+  if (wire === undefined || wire.addr !== peer.addr || wire.caps !== peer.caps) {
     const { identity } = peer;
     wire = Object.freeze({
       id: identity.id,
@@ -20,7 +22,7 @@ export function peerToWire(peer: PeerInfo): WireNodeInfo {
       addr: peer.addr,
       caps: peer.caps,
     });
-    wireViews.set(peer, wire);
+    wireViews.set(peer.identity, wire);
   }
   return wire;
 }

@@ -4,8 +4,8 @@ import { invariant } from '../core/errors.js';
 import { findNonce } from '../core/proof-of-work.js';
 import { seededRandom, type Random } from '../core/random.js';
 import { makeConfig, type DhtConfig } from '../dht/config.js';
-import { DhtNode } from '../dht/dht-node.js';
-import { restoreState } from '../dht/snapshots.js';
+import { createNode } from '../dht/create-node.js';
+import type { DhtNode } from '../dht/dht-node.js';
 import type { Seed } from '../dht/bootstrap.js';
 import { MemoryEventStore, type MemoryEventStoreOptions } from '../events/memory-event-store.js';
 import type { EventStore } from '../events/event-store.js';
@@ -103,16 +103,18 @@ export class Simulation {
       this.options.storeFactory?.(index, identity) ??
       new MemoryEventStore(this.options.store ?? {});
     const transport = this.network.attach(addr, key.pk);
-    const node = new DhtNode({
-      key,
-      identity,
-      transport,
-      timers: this.timers,
-      random: this.random,
-      store,
-      config: { ...this.config, ...options.config },
-      identities: this.identities,
-    });
+    const node = createNode(
+      {
+        key,
+        identity,
+        transport,
+        timers: this.timers,
+        random: this.random,
+        store,
+        identities: this.identities,
+      },
+      { ...this.config, ...options.config },
+    );
     const simNode: SimNode = { index, addr, key, identity, store, node };
     this.nodes.push(simNode);
     node.start({ maintenance: this.options.maintenance === true });
@@ -142,17 +144,18 @@ export class Simulation {
     const { key, identity } = simNode;
     simNode.store = store;
     this.stopped.delete(simNode);
-    simNode.node = new DhtNode({
-      key,
-      identity,
-      transport: this.network.attach(simNode.addr, key.pk),
-      timers: this.timers,
-      random: this.random,
-      store,
-      config: simNode.node.config,
-      identities: this.identities,
-      state: restoreState(store, identity),
-    });
+    simNode.node = createNode(
+      {
+        key,
+        identity,
+        transport: this.network.attach(simNode.addr, key.pk),
+        timers: this.timers,
+        random: this.random,
+        store,
+        identities: this.identities,
+      },
+      simNode.node.config,
+    );
     simNode.node.start({ maintenance: this.options.maintenance === true });
     return simNode;
   }

@@ -3,23 +3,23 @@ import { test } from 'node:test';
 import { toHex } from '../../src/core/bytes.js';
 import { compareDistance } from '../../src/core/distance.js';
 import { signPointer, type Pointer } from '../../src/core/pointer.js';
-import { decideStore } from '../../src/dht/pointer-decisions.js';
+import { storePointer } from '../../src/dht/store-pointer.js';
 import { sendRpc } from '../../src/dht/rpc-client.js';
 import type { MemoryEventStore } from '../../src/events/memory-event-store.js';
 import { createSimulation, type Simulation } from '../../src/sim/simulation.js';
 
 function given(config = {}): {
   sim: Simulation;
-  sign: (n: number, seq: number, publisher?: number) => Pointer;
+  sign: (n: number, seq: number, publisher?: number, holders?: Pointer['holders']) => Pointer;
 } {
   const sim = createSimulation({ seed: 21, nodes: 1, checkEveryStep: true, config });
   const publishers = [sim.newKey().key, sim.newKey().key, sim.newKey().key];
   const nowS = Math.floor(sim.timers.now() / 1000);
-  const sign = (n: number, seq: number, publisher = 0): Pointer =>
+  const sign = (n: number, seq: number, publisher = 0, holders: Pointer['holders'] = []): Pointer =>
     signPointer(
       {
         tessera: Uint8Array.from({ length: 32 }, (_, i) => i * n),
-        holders: [],
+        holders,
         fragments: [],
         publisher: publishers[publisher]!.pk,
         seq,
@@ -34,39 +34,42 @@ test('one pointer per (key, publisher): higher seq replaces, same bytes ack, oth
   const { sim, sign } = given();
   const node = sim.node(0);
   const from = '127.9.9.9:4433';
-  assert.deepEqual(decideStore(node, sign(1, 5), from, null), { ok: true, change: 'stored' });
-  assert.deepEqual(decideStore(node, sign(1, 5), from, null), { ok: true, change: 'unchanged' });
-  assert.deepEqual(decideStore(node, sign(1, 6), from, null), { ok: true, change: 'replaced' });
-  const conflicting = { ...sign(1, 6), holders: [{ id: new Uint8Array(20), addr: from }] };
-  const resigned = signPointer({ ...conflicting }, sim.nodes[0]!.key);
-  assert.equal(
-    decideStore(node, { ...resigned, publisher: sign(1, 6).publisher }, from, null).ok,
-    false,
-  );
-  assert.deepEqual(decideStore(node, sign(1, 4), from, null), { ok: false, reason: 'stale_seq' });
+  assert.deepEqual(storePointer(node, sign(1, 5), from, null), { ok: true, change: 'stored' });
+  assert.deepEqual(storePointer(node, sign(1, 5), from, null), { ok: true, change: 'unchanged' });
+  assert.deepEqual(storePointer(node, sign(1, 6), from, null), { ok: true, change: 'replaced' });
+  // Validly signed by the same publisher, same key and seq, other holders: conflicting_seq.
+  const conflicting = sign(1, 6, 0, [{ id: new Uint8Array(20), addr: from }]);
+  assert.deepEqual(storePointer(node, conflicting, from, null), {
+    ok: false,
+    reason: 'conflicting_seq',
+  });
+  assert.deepEqual(storePointer(node, sign(1, 4), from, null), { ok: false, reason: 'stale_seq' });
   assert.equal(node.state.pointers.size, 1);
-  const types = [...node.store.read()].map((e) => e.type).filter((t) => t.startsWith('pointer_'));
-  assert.deepEqual(types, [
-    'pointer_stored',
-    'pointer_replaced',
-    'pointer_refused',
-    'pointer_refused',
-  ]);
+  const events = [...node.store.read()].filter((e) => e.type.startsWith('pointer_'));
+  assert.deepEqual(
+    events.map((e) => [e.type, e.type === 'pointer_refused' ? e.data.reason : null]),
+    [
+      ['pointer_stored', null],
+      ['pointer_replaced', null],
+      ['pointer_refused', 'conflicting_seq'],
+      ['pointer_refused', 'stale_seq'],
+    ],
+  );
   sim.check();
 });
 
 test('quotas per publisher are error 4', () => {
   const { sim, sign } = given({ maxPointersPerPublisher: 2 });
   const node = sim.node(0);
-  decideStore(node, sign(1, 1), '127.9.9.9:1', null);
-  decideStore(node, sign(2, 1), '127.9.9.9:1', null);
-  assert.deepEqual(decideStore(node, sign(3, 1), '127.9.9.9:1', null), {
+  storePointer(node, sign(1, 1), '127.9.9.9:1', null);
+  storePointer(node, sign(2, 1), '127.9.9.9:1', null);
+  assert.deepEqual(storePointer(node, sign(3, 1), '127.9.9.9:1', null), {
     ok: false,
     reason: 'quota_per_publisher',
     errorCode: 4,
   });
   assert.equal(
-    decideStore(node, sign(3, 1, 1), '127.9.9.9:1', null).ok,
+    storePointer(node, sign(3, 1, 1), '127.9.9.9:1', null).ok,
     true,
     'another publisher still fits',
   );
@@ -79,12 +82,12 @@ test('when full, the key furthest from us is evicted unless the newcomer is furt
     .map((n) => sign(n, 1))
     .sort((a, b) => compareDistance(node.identity.id, a.key, b.key));
   for (const p of [pointers[0]!, pointers[1]!, pointers[4]!])
-    assert.equal(decideStore(node, p, '127.1.1.1:1', null).ok, true);
-  assert.deepEqual(decideStore(node, pointers[5]!, '127.1.1.1:1', null), {
+    assert.equal(storePointer(node, p, '127.1.1.1:1', null).ok, true);
+  assert.deepEqual(storePointer(node, pointers[5]!, '127.1.1.1:1', null), {
     ok: false,
     reason: 'store_full',
   });
-  assert.equal(decideStore(node, pointers[2]!, '127.1.1.1:1', null).ok, true);
+  assert.equal(storePointer(node, pointers[2]!, '127.1.1.1:1', null).ok, true);
   assert.ok(!node.state.pointers.byKey.has(toHex(pointers[4]!.key)), 'the furthest was evicted');
   assert.equal([...node.store.read({ type: 'pointer_evicted' })].length, 1);
   sim.check();
@@ -95,16 +98,16 @@ test('with the journal unavailable, stores are refused with error 4 and nothing 
   const node = sim.node(0);
   const store = sim.nodes[0]!.store as MemoryEventStore;
   store.failAppends('disk full');
-  decideStore(node, sign(1, 1), '127.1.1.1:1', null);
+  storePointer(node, sign(1, 1), '127.1.1.1:1', null);
   assert.equal(node.journalPaused, true);
-  assert.deepEqual(decideStore(node, sign(1, 1), '127.1.1.1:1', null), {
+  assert.deepEqual(storePointer(node, sign(1, 1), '127.1.1.1:1', null), {
     ok: false,
     reason: 'journal unavailable',
     errorCode: 4,
   });
   assert.equal(node.state.pointers.size, 0);
   store.failAppends(null);
-  assert.equal(decideStore(node, sign(1, 1), '127.1.1.1:1', null).ok, true);
+  assert.equal(storePointer(node, sign(1, 1), '127.1.1.1:1', null).ok, true);
   const types = [...store.read()].map((e) => e.type);
   assert.deepEqual(types.slice(-3), ['journal_paused', 'journal_resumed', 'pointer_stored']);
   sim.check();
