@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { entropySeededRandom } from '../src/core/random.js';
+import { entropySeededRandom } from '../src/cli/entropy.js';
 import { generateIdentity } from '../src/cli/identity-file.js';
 import { NodeMetrics } from '../src/cli/metrics.js';
 import { makeConfig } from '../src/dht/config.js';
