@@ -1,47 +1,71 @@
+import type { TimerHandle, Timers } from '../core/clock.js';
 import { shortId } from '../core/node-id.js';
 import type { DhtNode } from '../dht/dht-node.js';
 import { takeSnapshot } from '../dht/snapshots.js';
 import type { SqliteEventStore } from '../events/sqlite-event-store.js';
-import { applyRetention } from '../events/retention.js';
+import { applyRetention, type RetentionResult } from '../events/retention.js';
 import type { StoredEvent } from '../events/event-types.js';
+import { realTimers } from '../net/real-timers.js';
 import type { DaemonLog } from './daemon-log.js';
 
 /**
- * The daemon's own timers: snapshots (every 10,000 events or 10 minutes, so a restart replays
- * little), retention behind them (SPEC §5 "Bounded"), and a summary line every minute.
+ * The daemon's own timers: snapshots (every 10,000 events, or 10 minutes after the first
+ * event not in a snapshot, so a restart replays little), retention behind them (SPEC §5
+ * "Bounded"), and a summary line every minute that something happened.
+ *
+ * Idle is idle (issue 12): no timer polls. A snapshot is due either by count, noticed by
+ * observe() as events are recorded, or by a one-shot timer armed by the first event after a
+ * snapshot; a node that records nothing has only the summary timer, which does nothing when
+ * the minute was empty.
  */
 
-const SNAPSHOT_EVERY_EVENTS = 10_000;
-const SNAPSHOT_EVERY_MS = 10 * 60_000;
-const SNAPSHOT_CHECK_MS = 10_000;
-const SUMMARY_EVERY_MS = 60_000;
+export const SNAPSHOT_EVERY_EVENTS = 10_000;
+export const SNAPSHOT_EVERY_MS = 10 * 60_000;
+export const SUMMARY_EVERY_MS = 60_000;
 
 export interface DaemonTasks {
-  /** Counts events for the summary; the daemon calls it for every recorded event. */
+  /** Counts events for the summary and snapshots; the daemon calls it for every recorded event. */
   observe(event: StoredEvent): void;
   /** A snapshot now (clean stop); false if the journal could not take it. */
   snapshotNow(): boolean;
   stop(): void;
 }
 
+export interface DaemonTaskOptions {
+  timers?: Timers;
+  /** Retention behind a new snapshot (default: applyRetention on the store's connection). */
+  retain?: (nowMs: number) => Promise<RetentionResult>;
+}
+
 export function startDaemonTasks(
   node: DhtNode,
   sqlite: SqliteEventStore,
   log: DaemonLog,
+  options: DaemonTaskOptions = {},
 ): DaemonTasks {
+  const timers = options.timers ?? realTimers;
+  const retain = options.retain ?? ((nowMs) => applyRetention(sqlite.db, { nowMs }));
   let lastSnapshotSeq = sqlite.latestSnapshot()?.seq ?? 0;
-  let lastSnapshotAtMs = Date.now();
+  let snapshotTimer: TimerHandle | null = null;
+  let snapshotQueued = false;
   let retentionRunning = false;
+  let stopped = false;
   const counts = { sent: 0, received: 0, failed: 0, lookups: 0 };
   let summarySeq = node.store.lastSeq;
 
+  const reportSnapshotError = (): void => {
+    if (sqlite.lastSnapshotError === null) return;
+    log.warn(`snapshot not written: ${sqlite.lastSnapshotError}`);
+    sqlite.lastSnapshotError = null;
+  };
+
   const snapshotNow = (): boolean => {
+    reportSnapshotError();
     if (node.store.lastSeq <= lastSnapshotSeq) return true;
     try {
       const snapshot = takeSnapshot(node);
       if (snapshot === null) return false;
       lastSnapshotSeq = snapshot.seq;
-      lastSnapshotAtMs = Date.now();
       return true;
     } catch (error) {
       log.warn(`snapshot not written: ${(error as Error).message}`);
@@ -52,7 +76,7 @@ export function startDaemonTasks(
   const retention = (): void => {
     if (retentionRunning) return;
     retentionRunning = true;
-    applyRetention(sqlite.db, { nowMs: Date.now() })
+    retain(timers.now())
       .then((result) => {
         if (result.deletedRows > 0)
           log.info(
@@ -65,25 +89,38 @@ export function startDaemonTasks(
       });
   };
 
-  const snapshotTimer = setInterval(() => {
-    const due =
-      node.store.lastSeq - lastSnapshotSeq >= SNAPSHOT_EVERY_EVENTS ||
-      (Date.now() - lastSnapshotAtMs >= SNAPSHOT_EVERY_MS && node.store.lastSeq > lastSnapshotSeq);
-    if (due && snapshotNow()) retention();
-  }, SNAPSHOT_CHECK_MS).unref();
+  const snapshotCycle = (): void => {
+    snapshotQueued = false;
+    snapshotTimer?.cancel();
+    snapshotTimer = null;
+    if (stopped) return;
+    if (snapshotNow()) retention();
+    // Paused journal: try again at the next interval if events are still unsnapshotted.
+    else armSnapshotTimer();
+  };
 
-  const summaryTimer = setInterval(() => {
+  const armSnapshotTimer = (): void => {
+    if (snapshotTimer === null && !stopped)
+      snapshotTimer = timers.setTimer(SNAPSHOT_EVERY_MS, snapshotCycle);
+  };
+
+  let summaryTimer: TimerHandle | null = null;
+  const summary = (): void => {
     const { state } = node;
     const seq = node.store.lastSeq;
-    log.info(
-      `${shortId(node.idHex)}: ${state.routing.byId.size} peers, ${state.pointers.size} pointers; ` +
-        `last minute: ${counts.sent} RPCs sent (${counts.failed} failed), ${counts.received} received, ` +
-        `${counts.lookups} lookups, ${seq - summarySeq} events (seq ${seq})` +
-        (node.journalPaused ? '; JOURNAL PAUSED' : ''),
-    );
+    // An empty minute says nothing: no line, no string built.
+    if (seq !== summarySeq || node.journalPaused)
+      log.info(
+        `${shortId(node.idHex)}: ${state.routing.byId.size} peers, ${state.pointers.size} pointers; ` +
+          `last minute: ${counts.sent} RPCs sent (${counts.failed} failed), ${counts.received} received, ` +
+          `${counts.lookups} lookups, ${seq - summarySeq} events (seq ${seq})` +
+          (node.journalPaused ? '; JOURNAL PAUSED' : ''),
+      );
     summarySeq = seq;
     counts.sent = counts.received = counts.failed = counts.lookups = 0;
-  }, SUMMARY_EVERY_MS).unref();
+    summaryTimer = timers.setTimer(SUMMARY_EVERY_MS, summary);
+  };
+  summaryTimer = timers.setTimer(SUMMARY_EVERY_MS, summary);
 
   return {
     observe(event) {
@@ -92,11 +129,20 @@ export function startDaemonTasks(
         if (event.data.outcome !== 'ok') counts.failed++;
       } else if (event.type === 'rpc_received') counts.received++;
       else if (event.type === 'lookup_finished') counts.lookups++;
+      if (event.type === 'snapshot_written' || stopped) return;
+      if (event.seq - lastSnapshotSeq >= SNAPSHOT_EVERY_EVENTS) {
+        // Not inside the engine's record(): the snapshot runs once the current work is done.
+        if (!snapshotQueued) {
+          snapshotQueued = true;
+          timers.setTimer(0, snapshotCycle);
+        }
+      } else armSnapshotTimer();
     },
     snapshotNow,
     stop() {
-      clearInterval(snapshotTimer);
-      clearInterval(summaryTimer);
+      stopped = true;
+      snapshotTimer?.cancel();
+      summaryTimer?.cancel();
     },
   };
 }

@@ -17,10 +17,11 @@ import { chainHash, type EventRow } from './hash-chain.js';
 import { readAnchor } from './log-meta.js';
 import { applyMigrations, checkMigrated } from './migrations.js';
 import { verifyTail } from './verify-log.js';
+import { JournalWorker, type WorkerAnswer } from './journal-worker.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 export const EVENTS_DB_FILE = 'events.db';
-const DEFAULT_BATCH_SIZE = 250; // one transaction per 250 events: a commit stays well under 50 ms
+const DEFAULT_BATCH_SIZE = 1_000; // events per group commit at most: one commit of 1,000 rows takes a few ms
 // Each commit rewrites every index page it touches, and peer and key inserts are scattered:
 // a commit per turn of the event loop would write ~4 KB per event. Waiting a few ms groups the
 // events of many turns into one commit; a process crash loses only uncommitted events, which
@@ -34,6 +35,12 @@ const READ_PAGE_ROWS = 1_000;
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 const CHECKPOINT_INTERVAL_MS = 200; // often enough to stay under the WAL threshold at full load
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024; // the WAL shrinks back after a burst
+// The writer thread checkpoints after this many rows (~10 MB of WAL with the indexes' pages)
+// while busy, and once when writes stop for a second; never while nothing is written.
+const THREAD_CHECKPOINT_ROWS = 20_000;
+const THREAD_IDLE_CHECKPOINT_MS = 1_000;
+const THREAD_BUSY_TIMEOUT_MS = 5_000; // the writer thread may wait for a lock: no one stalls
+const THREAD_WAIT_MS = 10_000; // a synchronous flush gives up (and pauses) after this
 
 export interface SqliteEventStoreOptions {
   /** Commit when this many events are pending (group commit). */
@@ -53,8 +60,18 @@ export interface SqliteEventStoreOptions {
   lock?: boolean;
   /** Check the chain from the latest checkpoint to the tail at open (default true). */
   verifyOnOpen?: boolean;
-  /** Run WAL checkpoints in a worker thread (default true): no checkpoint stalls appends. */
+  /**
+   * Where commits run: 'thread' (default) in a worker thread, so no commit, snapshot or
+   * checkpoint runs on the event loop; 'inline' on the caller's thread (tests that count
+   * commits synchronously, fault injection through wrapWrite).
+   */
+  writer?: 'thread' | 'inline';
+  /** Background WAL checkpoints (default true); false leaves every commit in the WAL. */
   checkpointInWorker?: boolean;
+  /** How long the writer thread waits for another connection's lock before pausing. */
+  writerBusyTimeoutMs?: number;
+  /** Called when a snapshot written by the writer thread could not be saved. */
+  onSnapshotError?: (error: string) => void;
   /** Hex node public key for checkpoint signatures at open (else taken from the log). */
   pk?: string;
   cacheMib?: number;
@@ -85,7 +102,7 @@ function openError(path: string, error: unknown): TesdError {
   return new TesdError('journal_unreadable', `cannot open ${path}: ${message}`);
 }
 
-function configure(db: Database.Database, cacheMib: number): void {
+function configure(db: Database.Database, cacheMib: number, threaded: boolean): void {
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   // In WAL mode NORMAL syncs only at checkpoints: a commit survives a crash of the process
@@ -99,7 +116,9 @@ function configure(db: Database.Database, cacheMib: number): void {
   // page to the database once per checkpoint rather than ten times: 2x the append rate here
   // (bench/journal.ts), and fewer bytes written to an SD card. Checkpoints normally run in a
   // worker (wal-checkpointer.ts); this threshold is the safety net if the worker falls behind.
-  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  // With the writer thread, this connection only reads (and deletes for retention): it must
+  // never run a checkpoint inside the event loop; the thread runs them.
+  db.pragma(`wal_autocheckpoint = ${threaded ? 0 : WAL_AUTOCHECKPOINT_PAGES}`);
   db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
 }
 
@@ -114,6 +133,15 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly insertBatch: (rows: EventRow[]) => void;
   private checkpointer: WalCheckpointer | null = null;
+  private writer: JournalWorker | null = null;
+  /** How many of `pending` the writer thread has been sent (thread mode). */
+  private sent = 0;
+  /** Failed commits reported by the writer thread so far. */
+  private failures = 0;
+  private snapshotsInFlight = 0;
+  private nextSnapshotId = 0;
+  /** Why the last snapshot the writer thread took could not be saved, if it failed. */
+  lastSnapshotError: string | null = null;
 
   private constructor(
     readonly dataDir: string,
@@ -148,7 +176,8 @@ export class SqliteEventStore implements EventStore {
     let db: Database.Database | null = null;
     try {
       db = new Database(path);
-      configure(db, options.cacheMib ?? DEFAULT_CACHE_MIB);
+      const threaded = options.writer !== 'inline';
+      configure(db, options.cacheMib ?? DEFAULT_CACHE_MIB, threaded);
       applyMigrations(db);
       if (options.verifyOnOpen !== false) {
         const report = verifyTail(db, { dataDir, ...(options.pk ? { pk: options.pk } : {}) });
@@ -160,7 +189,8 @@ export class SqliteEventStore implements EventStore {
           );
       }
       const store = new SqliteEventStore(dataDir, db, lock, options, false);
-      if (options.checkpointInWorker !== false)
+      if (threaded) store.startWriter(path);
+      else if (options.checkpointInWorker !== false)
         store.checkpointer = startWalCheckpointer(path, CHECKPOINT_INTERVAL_MS);
       return store;
     } catch (error) {
@@ -236,7 +266,8 @@ export class SqliteEventStore implements EventStore {
     this.pending.push(row);
     this.seq = seq;
     this.hash = row.hash;
-    if (this.pending.length >= (this.options.batchSize ?? DEFAULT_BATCH_SIZE)) this.tryFlush();
+    if (this.pending.length - this.sent >= (this.options.batchSize ?? DEFAULT_BATCH_SIZE))
+      this.commitSoon();
     else this.scheduleFlush();
     return { ...event, seq, hash: row.hash };
   }
@@ -244,11 +275,23 @@ export class SqliteEventStore implements EventStore {
   /** Commits the pending batch; throws JournalUnavailableError (and pauses) if it cannot. */
   flush(): void {
     if (!this.tryFlush()) throw new JournalUnavailableError(this.failure ?? 'write failed');
+    this.waitForSnapshots();
+  }
+
+  /** Starts committing what is pending: in the writer thread, or here (inline). */
+  private commitSoon(): void {
+    if (this.writer === null) {
+      this.tryFlush();
+      return;
+    }
+    this.writer.sendRows(this.pending.slice(this.sent));
+    this.sent = this.pending.length;
   }
 
   /** Returns false, paused with the pending batch kept, when the write fails. */
   private tryFlush(): boolean {
     if (this.pending.length === 0 || this.closed) return true;
+    if (this.writer !== null) return this.commitAndWait();
     try {
       const write = (): void => this.insertBatch(this.pending);
       if (this.options.wrapWrite) this.options.wrapWrite(write);
@@ -262,12 +305,74 @@ export class SqliteEventStore implements EventStore {
     return true;
   }
 
+  /**
+   * Thread mode: sends every uncommitted row (all of them again after a failure: the thread
+   * ignores rows that do not follow its last commit) and waits for the answer.
+   */
+  private commitAndWait(): boolean {
+    const writer = this.writer!;
+    if (this.failure !== null) this.sent = 0;
+    const failuresBefore = this.failures;
+    const target = this.seq;
+    // Answers may resume the journal, whose listener appends again: those events are not
+    // waited for here.
+    const committed = (): boolean => this.pending.length === 0 || this.pending[0]!.seq > target;
+    this.commitSoon();
+    const answered = writer.waitUntil(
+      () => committed() || this.failures > failuresBefore,
+      THREAD_WAIT_MS,
+    );
+    if (!answered && !committed())
+      this.pause(new Error(writer.failure ?? 'the journal writer thread did not answer'));
+    return committed();
+  }
+
+  private startWriter(path: string): void {
+    const background = this.options.checkpointInWorker !== false;
+    this.writer = new JournalWorker({
+      file: path,
+      dataDir: this.dataDir,
+      cacheMib: this.options.cacheMib ?? DEFAULT_CACHE_MIB,
+      busyTimeoutMs: this.options.writerBusyTimeoutMs ?? THREAD_BUSY_TIMEOUT_MS,
+      committedSeq: this.seq,
+      checkpointRows: background ? THREAD_CHECKPOINT_ROWS : Number.MAX_SAFE_INTEGER,
+      idleCheckpointMs: background ? THREAD_IDLE_CHECKPOINT_MS : 2 ** 31 - 1,
+      onAnswer: (answer) => this.onWriterAnswer(answer),
+    });
+  }
+
+  private onWriterAnswer(answer: WorkerAnswer): void {
+    if (answer.kind === 'committed') {
+      let done = 0;
+      while (done < this.pending.length && this.pending[done]!.seq <= answer.seq) done++;
+      this.pending.splice(0, done);
+      this.sent = Math.max(0, this.sent - done);
+      if (this.failure !== null && !this.closed) this.resume();
+    } else if (answer.kind === 'failed') {
+      this.failures++;
+      this.sent = 0;
+      this.pause(Object.assign(new Error(answer.error), { code: '' }));
+    } else if (answer.kind === 'snapshot') {
+      this.snapshotsInFlight--;
+      if (answer.error !== null) {
+        this.lastSnapshotError = answer.error;
+        this.options.onSnapshotError?.(answer.error);
+      }
+    }
+  }
+
+  /** Fault injection for tests of the writer thread: its writes fail until called with null. */
+  injectWriteFailure(error: { message: string; code: string } | null): void {
+    invariant(this.writer !== null, 'injectWriteFailure needs the writer thread');
+    this.writer.injectFailure(error);
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     const run = (): void => {
       this.flushScheduled = false;
-      if (this.failure === null) this.tryFlush();
+      if (this.failure === null && !this.closed) this.commitSoon();
     };
     if (this.options.schedule) this.options.schedule(run);
     else setTimeout(run, this.options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS).unref();
@@ -309,7 +414,7 @@ export class SqliteEventStore implements EventStore {
    * may append while iterating). While paused, the uncommitted tail is served from memory.
    */
   *read(query: EventQuery = {}): Iterable<StoredEvent> {
-    if (this.failure === null) this.tryFlush();
+    if (this.failure === null && this.writer === null) this.tryFlush();
     const where: string[] = ['seq > ?'];
     const params: Array<string | number> = [];
     const filters: Array<[string, string | number | undefined]> = [
@@ -336,20 +441,25 @@ export class SqliteEventStore implements EventStore {
     );
     let remaining = query.limit ?? Infinity;
     let after = query.afterSeq ?? -1;
+    let uncommitted: EventRow[] = [];
     while (remaining > 0) {
       const rows = statement.all(
         after,
         ...params,
         Math.min(remaining, READ_PAGE_ROWS),
       ) as EventRow[];
+      // Taken in the same turn as the last query: a row committed since is in the query's
+      // result or still here, never in neither (commits are acknowledged between turns).
+      const last = rows.length < READ_PAGE_ROWS;
+      if (last) uncommitted = this.pending.slice();
       for (const row of rows) yield rowToEvent(row);
       remaining -= rows.length;
-      if (rows.length < READ_PAGE_ROWS) break;
-      after = rows[rows.length - 1]!.seq;
+      if (rows.length > 0) after = rows[rows.length - 1]!.seq;
+      if (last) break;
     }
-    for (const row of this.pending) {
+    for (const row of uncommitted) {
       if (remaining <= 0) return;
-      if (row.seq <= (query.afterSeq ?? -1) || row.seq <= after) continue;
+      if (row.seq <= after) continue;
       if (query.untilSeq !== undefined && row.seq > query.untilSeq) return;
       if (query.type !== undefined && row.type !== query.type) continue;
       if (query.types !== undefined && !(query.types as readonly string[]).includes(row.type))
@@ -363,6 +473,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   latestSnapshot(): SnapshotRecord | null {
+    this.waitForSnapshots();
     const row = this.db
       .prepare(
         'SELECT seq, hash, at, version, state, signature FROM snapshots ORDER BY seq DESC LIMIT 1',
@@ -377,14 +488,22 @@ export class SqliteEventStore implements EventStore {
    */
   saveSnapshot(snapshot: SnapshotRecord): void {
     this.refuseIfReadOnly('saveSnapshot');
-    this.flush();
-    const row = this.db.prepare('SELECT hash FROM events WHERE seq = ?').get(snapshot.seq) as
-      { hash: string } | undefined;
+    if (this.failure !== null) throw new JournalUnavailableError(this.failure);
+    const logged = this.hashAt(snapshot.seq);
     invariant(
-      row?.hash === snapshot.hash,
-      `snapshot at seq ${snapshot.seq} does not match the log (hash ${row?.hash ?? 'missing'})`,
+      logged === snapshot.hash,
+      `snapshot at seq ${snapshot.seq} does not match the log (hash ${logged ?? 'missing'})`,
     );
     const keep = this.options.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS;
+    if (this.writer !== null) {
+      // After the rows it covers, in the writer thread: the FULL commit and the fsync of
+      // events.checkpoint never stall the event loop. A failure is reported, not thrown.
+      this.commitSoon();
+      this.snapshotsInFlight++;
+      this.writer.sendSnapshot(this.nextSnapshotId++, snapshot, keep);
+      return;
+    }
+    this.flush();
     try {
       this.db.pragma('synchronous = FULL');
       this.db.transaction(() => {
@@ -409,15 +528,30 @@ export class SqliteEventStore implements EventStore {
     writeCheckpointFile(this.dataDir, { seq, hash, signature });
   }
 
+  private hashAt(seq: number): string | undefined {
+    const first = this.pending[0];
+    if (first !== undefined && seq >= first.seq) return this.pending[seq - first.seq]?.hash;
+    const row = this.db.prepare('SELECT hash FROM events WHERE seq = ?').get(seq) as
+      { hash: string } | undefined;
+    return row?.hash;
+  }
+
+  private waitForSnapshots(): void {
+    if (this.writer === null || this.snapshotsInFlight === 0) return;
+    this.writer.waitUntil(() => this.snapshotsInFlight === 0, THREAD_WAIT_MS);
+  }
+
   /** Flushes, closes and releases the data directory. Throws if pending events are lost. */
   close(): void {
     if (this.closed) return;
     const flushed = this.tryFlush();
+    this.waitForSnapshots();
     const lost = this.pending.length;
     this.closed = true;
     this.retryTimer?.cancel();
     this.retryTimer = null;
     this.checkpointer?.stop();
+    this.writer?.close(THREAD_WAIT_MS);
     this.db.close();
     this.lock?.release();
     if (!flushed)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { applyMigrations, loadMigrations, migrationsDir } from '../../src/events/migrations.js';
-import { tempDataDir } from './store-fixtures.js';
+import { tempDataDir, closeAtCleanup } from './store-fixtures.js';
 
 test('migrations/ is found from src/ and from dist/src/', () => {
   const root = migrationsDir();
@@ -17,7 +17,7 @@ test('an applied migration edited afterwards is refused, a new one is applied', 
   const dir = tempDataDir(t);
   cpSync(migrationsDir(), join(dir, 'migrations'), { recursive: true });
   const db = new Database(join(dir, 'events.db'));
-  t.after(() => db.close());
+  closeAtCleanup(dir, db);
   assert.deepEqual(applyMigrations(db, loadMigrations(join(dir, 'migrations'))), [1]);
   writeFileSync(join(dir, 'migrations', '0002_more.sql'), 'CREATE TABLE more (x INTEGER);');
   assert.deepEqual(applyMigrations(db, loadMigrations(join(dir, 'migrations'))), [2]);

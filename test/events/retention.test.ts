@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { applyRetention, retentionCut, DEFAULT_RETENTION } from '../../src/events/retention.js';
 import { SqliteEventStore } from '../../src/events/sqlite-event-store.js';
 import { verifyLog } from '../../src/events/verify-log.js';
-import { mixedEvents, nodePk, nodeStarted, snapshotAt, tempDataDir } from './store-fixtures.js';
+import {
+  mixedEvents,
+  nodePk,
+  nodeStarted,
+  snapshotAt,
+  tempDataDir,
+  closeAtCleanup,
+} from './store-fixtures.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const START_MS = 1_700_000_000_000;
@@ -11,7 +18,7 @@ const START_MS = 1_700_000_000_000;
 test('the time window deletes the old prefix behind the snapshot, in chunks, and the chain still verifies', async (t) => {
   const dir = tempDataDir(t);
   const store = SqliteEventStore.open(dir);
-  t.after(() => store.close());
+  closeAtCleanup(dir, store);
   store.append(nodeStarted(START_MS));
   const old = mixedEvents(5_000, 1, START_MS); // 10 ms apart: 50 s of events
   old.forEach((e) => store.append(e));
@@ -53,6 +60,7 @@ test('never deletes past the latest snapshot, and never reuses a seq', async (t)
     'no snapshot yet',
   );
   store.saveSnapshot(snapshotAt(store));
+  store.flush(); // the snapshot is written in the writer thread: retention reads it from the file
   await applyRetention(store.db, { nowMs: START_MS + 365 * DAY_MS });
   assert.deepEqual(
     [...store.read()].map((e) => e.seq),
@@ -68,9 +76,10 @@ test('never deletes past the latest snapshot, and never reuses a seq', async (t)
 test('the size cap deletes enough of the prefix to get under the target', async (t) => {
   const dir = tempDataDir(t);
   const store = SqliteEventStore.open(dir);
-  t.after(() => store.close());
+  closeAtCleanup(dir, store);
   mixedEvents(20_000).forEach((e) => store.append(e));
   store.saveSnapshot(snapshotAt(store));
+  store.flush();
   const pageSize = store.db.pragma('page_size', { simple: true }) as number;
   const pages = store.db.pragma('page_count', { simple: true }) as number;
   const maxBytes = Math.floor((pages * pageSize) / 2);

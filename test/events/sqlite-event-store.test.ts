@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -11,7 +11,13 @@ import { MemoryEventStore } from '../../src/events/memory-event-store.js';
 import { SqliteEventStore } from '../../src/events/sqlite-event-store.js';
 import { verifyLog } from '../../src/events/verify-log.js';
 import { requirement } from '../support/requirement.js';
-import { mixedEvents, nodeStarted, snapshotAt, tempDataDir } from './store-fixtures.js';
+import {
+  mixedEvents,
+  nodeStarted,
+  snapshotAt,
+  tempDataDir,
+  closeAtCleanup,
+} from './store-fixtures.js';
 
 function manualSchedule(): { schedule: (fn: () => void) => void; run(): void; count(): number } {
   const queue: Array<() => void> = [];
@@ -42,7 +48,7 @@ test('appended events read back equal, in order, after reopen', (t) => {
   store.close();
 
   const reopened = SqliteEventStore.open(dir);
-  t.after(() => reopened.close());
+  closeAtCleanup(dir, reopened);
   assert.deepEqual([...reopened.read()], expected);
   assert.equal(reopened.lastSeq, 501);
   assert.equal(reopened.lastHash, expected.at(-1)!.hash);
@@ -53,8 +59,12 @@ test('appended events read back equal, in order, after reopen', (t) => {
 test('group commit: nothing written until the batch fills or the scheduled flush runs', (t) => {
   const dir = tempDataDir(t);
   const manual = manualSchedule();
-  const store = SqliteEventStore.open(dir, { batchSize: 100, schedule: manual.schedule });
-  t.after(() => store.close());
+  const store = SqliteEventStore.open(dir, {
+    batchSize: 100,
+    schedule: manual.schedule,
+    writer: 'inline',
+  });
+  closeAtCleanup(dir, store);
   const events = mixedEvents(250);
   events.slice(0, 99).forEach((e) => store.append(e));
   assert.equal(committedCount(dir), 0);
@@ -70,20 +80,31 @@ test('group commit: nothing written until the batch fills or the scheduled flush
   assert.equal(committedCount(dir), 131);
 });
 
-test('the default scheduler commits within milliseconds', async (t) => {
+/** Polls until `done()` holds; fails after `timeoutMs`. */
+async function eventually(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test('the default scheduler commits in the writer thread without a flush', async (t) => {
   const dir = tempDataDir(t);
   const store = SqliteEventStore.open(dir);
-  t.after(() => store.close());
+  closeAtCleanup(dir, store);
   mixedEvents(10).forEach((e) => store.append(e));
-  assert.equal(committedCount(dir), 0);
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(committedCount(dir), 10);
+  assert.equal(committedCount(dir), 0, 'append returns before anything is written');
+  assert.equal(store.pendingCount, 10);
+  await eventually(() => committedCount(dir) === 10, 10_000, 'the 10 events committed');
+  await eventually(() => store.pendingCount === 0, 10_000, 'the commit acknowledged');
+  assert.equal([...store.read()].length, 10);
 });
 
 test('reads by seq range, type, peer, key, lookup and limit match the in-memory adapter', (t) => {
   const dir = tempDataDir(t);
   const store = SqliteEventStore.open(dir, { batchSize: 7 });
-  t.after(() => store.close());
+  closeAtCleanup(dir, store);
   const memory = new MemoryEventStore();
   for (const e of mixedEvents(3_000, 3)) {
     store.append(e);
@@ -111,7 +132,7 @@ test('migrations are applied once and recorded', (t) => {
   SqliteEventStore.open(dir).close();
   SqliteEventStore.open(dir).close();
   const db = new Database(join(dir, 'events.db'), { readonly: true });
-  t.after(() => db.close());
+  closeAtCleanup(dir, db);
   const rows = db.prepare('SELECT version, name FROM schema_migrations').all();
   assert.deepEqual(rows, [{ version: 1, name: '0001_events.sql' }]);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
@@ -130,7 +151,7 @@ test('migrations are applied once and recorded', (t) => {
 test('snapshots: the latest is returned and mirrored to events.checkpoint', (t) => {
   const dir = tempDataDir(t);
   const store = SqliteEventStore.open(dir);
-  t.after(() => store.close());
+  closeAtCleanup(dir, store);
   assert.equal(store.latestSnapshot(), null);
   mixedEvents(20).forEach((e) => store.append(e));
   const first = snapshotAt(store);
@@ -145,11 +166,11 @@ test('snapshots: the latest is returned and mirrored to events.checkpoint', (t) 
 test('a read-only open reads but refuses writes, and never takes the lock', (t) => {
   const dir = tempDataDir(t);
   const writer = SqliteEventStore.open(dir);
-  t.after(() => writer.close());
+  closeAtCleanup(dir, writer);
   mixedEvents(5).forEach((e) => writer.append(e));
   writer.flush();
   const reader = SqliteEventStore.openReadOnly(dir);
-  t.after(() => reader.close());
+  closeAtCleanup(dir, reader);
   assert.equal([...reader.read()].length, 5);
   assert.throws(() => reader.append(mixedEvents(1)[0]!), { code: 'journal_read_only' });
   assert.throws(() => reader.db.exec('DELETE FROM events'), /readonly/);
@@ -200,6 +221,7 @@ function faultyStore(dir: string, statuses: JournalStatus[], timer: ManualTimer)
   let failing = false;
   const store = SqliteEventStore.open(dir, {
     batchSize: 10,
+    writer: 'inline',
     schedule: () => {},
     wrapWrite: (write) => {
       if (failing)
@@ -220,7 +242,7 @@ test('degraded mode (injected SQLITE_FULL): paused, appends refused, nothing los
   const statuses: JournalStatus[] = [];
   const timer: ManualTimer = { retry: null };
   const { store, setFailing } = faultyStore(dir, statuses, timer);
-  t.after(() => store.close());
+  closeAtCleanup(dir, store);
   const events = mixedEvents(40);
   events.slice(0, 10).forEach((e) => store.append(e));
   setFailing(true);
@@ -256,6 +278,7 @@ test('degraded mode on a real full disk (tmpfs)', async (t) => {
   const timer: ManualTimer = { retry: null };
   const store = SqliteEventStore.open(mount.dir, {
     batchSize: 200,
+    writer: 'inline', // a failed commit is seen by the append that fills the batch
     cacheMib: 1,
     schedule: () => {},
     setRetryTimer: (retry) => {
@@ -344,4 +367,97 @@ test('property: any event sequence survives append, flush and reopen, and verifi
     ),
     { numRuns: 40 },
   );
+});
+
+function threadStore(dir: string, statuses: JournalStatus[], timer: ManualTimer) {
+  return closeAtCleanup(
+    dir,
+    SqliteEventStore.open(dir, {
+      writerBusyTimeoutMs: 100,
+      setRetryTimer: (retry) => {
+        timer.retry = retry;
+        return { cancel: () => (timer.retry = null) };
+      },
+      onStatusChange: (s) => statuses.push(s),
+    }),
+  );
+}
+
+test('writer thread: a read-only database (injected SQLITE_READONLY) pauses; reads answered; nothing lost', (t) => {
+  const dir = tempDataDir(t);
+  const statuses: JournalStatus[] = [];
+  const timer: ManualTimer = { retry: null };
+  const store = threadStore(dir, statuses, timer);
+  const events = mixedEvents(30);
+  events.slice(0, 10).forEach((e) => store.append(e));
+  store.flush();
+  store.injectWriteFailure({
+    message: 'attempt to write a readonly database',
+    code: 'SQLITE_READONLY',
+  });
+  events.slice(10, 20).forEach((e) => store.append(e));
+  assert.throws(() => store.flush(), JournalUnavailableError);
+  assert.deepEqual(store.status, {
+    paused: true,
+    error: 'SQLITE_READONLY: attempt to write a readonly database',
+  });
+  assert.throws(() => store.append(events[20]!), JournalUnavailableError);
+  assert.equal(committedCount(dir), 10);
+  assert.deepEqual(
+    [...store.read()].map((e) => e.seq),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+    'the uncommitted events are still read',
+  );
+  timer.retry!();
+  assert.equal(store.status.paused, true, 'still read-only');
+  store.injectWriteFailure(null);
+  timer.retry!();
+  assert.deepEqual(store.status, { paused: false, error: null });
+  assert.deepEqual(
+    statuses.map((s) => s.paused),
+    [true, false],
+  );
+  assert.equal(committedCount(dir), 20);
+  assert.equal(store.append(events[20]!).seq, 21);
+  store.flush();
+  assert.ok(verifyLog(dir).ok);
+});
+
+test('writer thread: a database locked by another process pauses; reads answered; resumes', (t) => {
+  const dir = tempDataDir(t);
+  const statuses: JournalStatus[] = [];
+  const timer: ManualTimer = { retry: null };
+  const store = threadStore(dir, statuses, timer);
+  const events = mixedEvents(20);
+  events.slice(0, 5).forEach((e) => store.append(e));
+  store.flush();
+  const other = closeAtCleanup(dir, new Database(join(dir, 'events.db')));
+  other.exec('BEGIN IMMEDIATE'); // holds the write lock
+  events.slice(5, 12).forEach((e) => store.append(e));
+  assert.throws(() => store.flush(), JournalUnavailableError);
+  assert.equal(store.status.paused, true);
+  assert.match(store.status.error ?? '', /SQLITE_BUSY|database is locked/);
+  assert.equal([...store.read()].length, 12, 'reads answered from the file and memory');
+  assert.equal([...store.read({ afterSeq: 5 })][0]!.seq, 6);
+  other.exec('COMMIT');
+  timer.retry!();
+  assert.deepEqual(store.status, { paused: false, error: null });
+  assert.equal(committedCount(dir), 12);
+  assert.deepEqual(
+    statuses.map((s) => s.paused),
+    [true, false],
+  );
+});
+
+test('writer thread: a snapshot is written after its events, then mirrored to events.checkpoint', (t) => {
+  const dir = tempDataDir(t);
+  const store = closeAtCleanup(dir, SqliteEventStore.open(dir));
+  mixedEvents(50).forEach((e) => store.append(e));
+  const snapshot = snapshotAt(store);
+  store.saveSnapshot(snapshot); // returns before anything is written
+  assert.deepEqual(store.latestSnapshot(), snapshot, 'latestSnapshot waits for it');
+  assert.equal(committedCount(dir), 50);
+  const file = JSON.parse(readFileSync(join(dir, 'events.checkpoint'), 'utf8')) as unknown;
+  assert.deepEqual(file, { seq: 50, hash: snapshot.hash, signature: snapshot.signature });
+  assert.equal(store.lastSnapshotError, null);
 });

@@ -11,10 +11,29 @@ import { eventMix } from './event-mix.js';
 
 /** Shared by the event log tests: temp data dirs, a node key, events and snapshots. */
 
+const openInDir = new Map<string, Array<{ close(): void }>>();
+
+/**
+ * A temp data dir, removed when the test ends. Stores and databases handed to closeAtCleanup
+ * are closed first: removing the directory under an open store makes its close fail slowly.
+ */
 export function tempDataDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'tesd-events-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  openInDir.set(dir, []);
+  t.after(() => {
+    for (const open of openInDir.get(dir) ?? []) open.close();
+    openInDir.delete(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
   return dir;
+}
+
+/** Closes `open` when `dir` (from tempDataDir) is cleaned up, before the directory goes. */
+export function closeAtCleanup<T extends { close(): void }>(dir: string, open: T): T {
+  const list = openInDir.get(dir);
+  if (list === undefined) throw new Error(`${dir} is not a tempDataDir`);
+  list.push(open);
+  return open;
 }
 
 export const nodeKey: SigningKey = signingKeyFromSecret(new Uint8Array(32).fill(7));

@@ -233,7 +233,11 @@ test('a truncated file: repair keeps every row before the cut', (t) => {
 test('a torn WAL: the commits before the tear are kept, the checkpoint after it is reported', (t) => {
   const dir = tempDataDir(t);
   // No checkpoints at all: every commit stays in the WAL, in order.
-  const store = SqliteEventStore.open(dir, { batchSize: 10, checkpointInWorker: false });
+  const store = SqliteEventStore.open(dir, {
+    batchSize: 10,
+    writer: 'inline',
+    checkpointInWorker: false,
+  });
   store.append(nodeStarted(1_700_000_000_000));
   const events = mixedEvents(200, 5);
   events.slice(0, 100).forEach((e) => store.append(e));
@@ -270,7 +274,8 @@ test('a torn WAL: the commits before the tear are kept, the checkpoint after it 
 
 test('a deleted WAL (committed events lost behind a checkpoint) is detected and repaired', (t) => {
   const lost = tempDataDir(t);
-  const store = SqliteEventStore.open(lost);
+  // Inline: the test checkpoints by hand between commits it controls.
+  const store = SqliteEventStore.open(lost, { writer: 'inline', checkpointInWorker: false });
   store.append(nodeStarted(1_700_000_000_000));
   mixedEvents(101).forEach((e) => store.append(e));
   store.saveSnapshot(snapshotAt(store));
