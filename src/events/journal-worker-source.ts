@@ -19,7 +19,7 @@ export const JOURNAL_WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-const { port, file, dataDir, cacheMib, busyTimeoutMs, committedSeq, signal, checkpointRows, idleCheckpointMs, sqlitePath } = workerData;
+const { port, file, dataDir, cacheMib, busyTimeoutMs, committedSeq, signal, checkpointRows, idleCheckpointMs, sqlitePath, commitReportFd } = workerData;
 // Resolved by the main thread: an eval'd worker resolves bare names from the working directory.
 const Database = require(sqlitePath);
 
@@ -106,6 +106,7 @@ function writeRows(all) {
     return;
   }
   committed = rows[rows.length - 1][0];
+  if (commitReportFd !== null) fs.writeSync(commitReportFd, 'committed ' + committed + '\\n');
   send({ kind: 'committed', seq: committed });
   afterCommit(rows.length);
 }

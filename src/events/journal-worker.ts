@@ -33,6 +33,8 @@ export interface JournalWorkerOptions {
   checkpointRows: number;
   /** A checkpoint once writes stop for this long. */
   idleCheckpointMs: number;
+  /** Tests: `committed <seq>` is written here right after each commit, in the thread. */
+  commitReportFd: number | null;
   onAnswer: (answer: WorkerAnswer) => void;
 }
 

@@ -68,6 +68,11 @@ export interface SqliteEventStoreOptions {
   writer?: 'thread' | 'inline';
   /** Background WAL checkpoints (default true); false leaves every commit in the WAL. */
   checkpointInWorker?: boolean;
+  /**
+   * Tests (the crash test): the writer thread writes `committed <seq>\n` to this file
+   * descriptor right after each commit, before anyone is told.
+   */
+  commitReportFd?: number;
   /** How long the writer thread waits for another connection's lock before pausing. */
   writerBusyTimeoutMs?: number;
   /** Called when a snapshot written by the writer thread could not be saved. */
@@ -337,6 +342,7 @@ export class SqliteEventStore implements EventStore {
       committedSeq: this.seq,
       checkpointRows: background ? THREAD_CHECKPOINT_ROWS : Number.MAX_SAFE_INTEGER,
       idleCheckpointMs: background ? THREAD_IDLE_CHECKPOINT_MS : 2 ** 31 - 1,
+      commitReportFd: this.options.commitReportFd ?? null,
       onAnswer: (answer) => this.onWriterAnswer(answer),
     });
   }
