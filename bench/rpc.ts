@@ -233,8 +233,17 @@ async function handshakes(kind: StoreKind): Promise<HandshakeRun> {
     const serverBefore = await server.counters();
     const cpuBefore = cpuUs();
     const start = performance.now();
-    await Promise.all(clients.map((c) => ping(c.node, { identity: null, addr: server.addr })));
+    const outcomes = await Promise.all(
+      clients.map((c) =>
+        ping(c.node, { identity: null, addr: server.addr }).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     const allMs = performance.now() - start;
+    const failed = outcomes.filter((ok) => !ok).length;
+    if (failed > 0) process.stderr.write(`handshakes: ${failed} of ${HANDSHAKES} pings failed\n`);
     const cpu = cpuUs() - cpuBefore;
     const serverAfter = await server.counters();
     const totalCpuUs = cpu + serverAfter.cpuUs - serverBefore.cpuUs;
@@ -249,19 +258,26 @@ async function handshakes(kind: StoreKind): Promise<HandshakeRun> {
 }
 
 async function main(): Promise<void> {
+  const stage = (name: string): void => void process.stderr.write(`bench:rpc: ${name}\n`);
+  stage('udp');
   const udp = await measureUdpRtt();
+  stage('tls');
   const tls = await measureTls(LATENCY_SAMPLES, THROUGHPUT_RPCS, IN_FLIGHT);
+  stage('bare quic echo');
   const bare = await measureBareQuic(LATENCY_SAMPLES, THROUGHPUT_RPCS, IN_FLIGHT);
+  stage('engine rpc latency');
   const rpcLatency = await withPair('sqlite', latency);
   const best: Record<StoreKind, ThroughputRun | null> = { sqlite: null, memory: null };
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of ['sqlite', 'memory'] as const) {
+      stage(`engine rpc throughput (${kind})`);
       const run = await withPair(kind, throughput);
       if (best[kind] === null || run.perSecond > best[kind].perSecond) best[kind] = run;
     }
   }
   const journal = best.sqlite!;
   const memory = best.memory!;
+  stage('handshakes');
   const shake = await handshakes('sqlite');
   const report = {
     bench: 'rpc',

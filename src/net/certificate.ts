@@ -59,8 +59,23 @@ export function parseCertificate(cert: Uint8Array | string): x509.X509Certificat
   }
 }
 
+/**
+ * Peers' certificates already verified, by DER bytes: a peer that reconnects (or the dial
+ * that follows the TLS callback) is not parsed and verified again. Bounded; cleared when full.
+ */
+const verifiedKeys = new Map<string, Uint8Array>();
+const VERIFIED_KEYS_ENTRIES = 4_096;
+
+function derKey(der: Uint8Array): string {
+  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+}
+
 /** The raw 32-byte Ed25519 pk of a certificate, or null if it is not an Ed25519 certificate. */
 export function certificatePublicKey(cert: Uint8Array | string): Uint8Array | null {
+  if (typeof cert !== 'string') {
+    const known = verifiedKeys.get(derKey(cert));
+    if (known !== undefined) return known;
+  }
   const parsed = parseCertificate(cert);
   return parsed === null ? null : ed25519PublicKey(parsed);
 }
@@ -79,13 +94,19 @@ function ed25519PublicKey(cert: x509.X509Certificate): Uint8Array | null {
  * own key; null otherwise. Used by the TLS verify callback: any such certificate is accepted.
  */
 export async function selfSignedPublicKey(der: Uint8Array): Promise<Uint8Array | null> {
+  const key = derKey(der);
+  const known = verifiedKeys.get(key);
+  if (known !== undefined) return known;
   const cert = parseCertificate(der);
   if (cert === null) return null;
   const pk = ed25519PublicKey(cert);
   if (pk === null) return null;
   try {
-    return (await cert.verify({ signatureOnly: true })) ? pk : null;
+    if (!(await cert.verify({ signatureOnly: true }))) return null;
   } catch {
     return null;
   }
+  if (verifiedKeys.size >= VERIFIED_KEYS_ENTRIES) verifiedKeys.clear();
+  verifiedKeys.set(key, pk);
+  return pk;
 }

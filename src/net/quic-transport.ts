@@ -1,12 +1,19 @@
 import { QUICServer, QUICSocket, events } from '@matrixai/quic';
 import type { QUICConnection, QUICStream } from '@matrixai/quic';
 import type Logger from '@matrixai/logger';
-import { formatAddress, normalizeHost, parseAddress } from '../core/address.js';
+import {
+  formatAddress,
+  isLoopback,
+  normalizeHost,
+  parseAddress,
+  sourceHost,
+} from '../core/address.js';
 import type { SigningKey } from '../core/ed25519.js';
 import { TesdError } from '../core/errors.js';
 import { certificatePublicKey, createCertificate } from './certificate.js';
 import { dialPeer, hostPort } from './quic-dial.js';
 import { ConnectionPool, type DialResult, type PooledConnection } from './connection-pool.js';
+import { chooseEviction, type HeldConnection } from './connection-policy.js';
 import { LENGTH_PREFIX_BYTES, MAX_FRAME_BYTES } from './frame-codec.js';
 import { quicConfig, quicLogger, serverCrypto, type QuicLogLevel } from './quic-options.js';
 import { describe } from './rpc-stream.js';
@@ -26,6 +33,12 @@ export interface QuicTransportOptions {
   readonly idleTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
   readonly maxConnections?: number;
+  /** Accepted connections one source host may hold (loopback exempt); SPEC §3.1. */
+  readonly maxConnectionsPerHost?: number;
+  /** A connection this young is a newcomer: never evicted to make room. */
+  readonly newcomerGraceMs?: number;
+  /** Loopback hosts escape the per-host ceiling (default true; false under --strict-ip-diversity). */
+  readonly loopbackExempt?: boolean;
   readonly stallTimeoutMs?: number;
   readonly logLevel?: QuicLogLevel;
 }
@@ -35,6 +48,24 @@ const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_CONNECTIONS = 512;
 const DEFAULT_STALL_TIMEOUT_MS = 10_000;
+/** A host behind a NAT may run a few nodes; one holding more is hoarding. */
+const DEFAULT_MAX_CONNECTIONS_PER_HOST = 16;
+const DEFAULT_NEWCOMER_GRACE_MS = 10_000;
+/** A connection that carried a request this recently is in use, not idle. */
+const IDLE_AFTER_MS = 1_000;
+
+interface Incoming extends HeldConnection {
+  readonly connection: QUICConnection;
+  readonly remote: RemotePeer | null;
+  readonly loopback: boolean;
+}
+
+interface ConnectionLimits {
+  readonly max: number;
+  readonly perHost: number;
+  readonly newcomerGraceMs: number;
+  readonly loopbackExempt: boolean;
+}
 /**
  * QUIC's own idle timeout sits this far past ours, so that the pool closes an idle
  * connection cleanly first and QUIC's silent timeout only catches peers that vanished.
@@ -53,7 +84,8 @@ export class QuicTransport implements Transport {
   private handler: RequestHandler | null = null;
   private admission: AdmissionHook | null = null;
   private readonly admitted = new WeakMap<QUICConnection, boolean>();
-  private readonly incoming = new Set<QUICConnection>();
+  private readonly incoming = new Map<QUICConnection, Incoming>();
+  private readonly perHost = new Map<string, number>();
   private readonly certCache = new Map<string, Uint8Array | null>();
   private readonly pool: ConnectionPool;
   private closed = false;
@@ -68,8 +100,9 @@ export class QuicTransport implements Transport {
     private readonly handshakeTimeoutMs: number,
     private readonly stallTimeoutMs: number,
     idleTimeoutMs: number,
-    maxConnections: number,
+    private readonly limits: ConnectionLimits,
   ) {
+    const maxConnections = limits.max;
     this.pool = new ConnectionPool({
       dial: (addr) => this.dial(addr),
       idleTimeoutMs,
@@ -78,7 +111,7 @@ export class QuicTransport implements Transport {
       now: () => performance.now(),
     });
     server.addEventListener(events.EventQUICServerConnection.name, (evt: Event) =>
-      this.onConnection((evt as events.EventQUICServerConnection).detail, maxConnections),
+      this.onConnection((evt as events.EventQUICServerConnection).detail),
     );
     // Stream events of accepted connections are re-dispatched on the server, from the very
     // first stream (which can arrive before the connection event).
@@ -123,7 +156,12 @@ export class QuicTransport implements Transport {
       handshakeTimeoutMs,
       options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
       idleTimeoutMs,
-      options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      {
+        max: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+        perHost: options.maxConnectionsPerHost ?? DEFAULT_MAX_CONNECTIONS_PER_HOST,
+        newcomerGraceMs: options.newcomerGraceMs ?? DEFAULT_NEWCOMER_GRACE_MS,
+        loopbackExempt: options.loopbackExempt ?? true,
+      },
     );
   }
 
@@ -208,15 +246,63 @@ export class QuicTransport implements Transport {
     });
   }
 
-  private onConnection(connection: QUICConnection, maxConnections: number): void {
+  private onConnection(connection: QUICConnection): void {
     if (!this.admitConnection(connection)) return;
-    this.incoming.add(connection);
-    void connection.closedP.then(() => this.incoming.delete(connection));
-    if (this.incoming.size + this.pool.size > maxConnections && !this.pool.evictIdle()) {
-      // Full of busy connections: refuse the newcomer rather than grow past the cap.
-      this.incoming.delete(connection);
-      connection.stop({ isApp: true, errorCode: 4, force: true }).catch(() => {});
+    const meta = connection.meta();
+    const host = normalizeHost(meta.remoteHost) ?? meta.remoteHost;
+    const nowMs = performance.now();
+    const held: Incoming = {
+      connection,
+      remote: this.remoteOf(meta),
+      host: sourceHost(host),
+      loopback: this.limits.loopbackExempt && isLoopback(host),
+      acceptedAtMs: nowMs,
+      lastActiveMs: nowMs,
+    };
+    if (!held.loopback && (this.perHost.get(held.host) ?? 0) >= this.limits.perHost) {
+      // That host holds its share: one of its idle connections makes room, or it is refused.
+      const own = [...this.incoming.values()].filter((c) => c.host === held.host);
+      if (!this.evict(own)) return this.refuse(connection);
     }
+    if (this.incoming.size + this.pool.size >= this.limits.max) {
+      // Full: the least valuable connection goes, never a newcomer or a busy one.
+      if (!this.evict(this.incoming.values()) && !this.pool.evictIdle()) {
+        return this.refuse(connection);
+      }
+    }
+    this.incoming.set(connection, held);
+    this.perHost.set(held.host, (this.perHost.get(held.host) ?? 0) + 1);
+    void connection.closedP.then(() => this.forget(held));
+  }
+
+  private evict(candidates: Iterable<Incoming>): boolean {
+    const valued = this.admission?.valued;
+    const victim = chooseEviction(candidates, {
+      nowMs: performance.now(),
+      newcomerGraceMs: this.limits.newcomerGraceMs,
+      idleAfterMs: IDLE_AFTER_MS,
+      perHost: this.perHost,
+      valued: (c) =>
+        valued !== undefined &&
+        (c as Incoming).remote !== null &&
+        consult(() => valued((c as Incoming).remote!), false),
+    });
+    if (victim === null) return false;
+    this.forget(victim);
+    victim.connection.stop({ isApp: true, errorCode: 4, force: true }).catch(() => {});
+    return true;
+  }
+
+  private forget(held: Incoming): void {
+    if (this.incoming.get(held.connection) !== held) return;
+    this.incoming.delete(held.connection);
+    const left = (this.perHost.get(held.host) ?? 1) - 1;
+    if (left > 0) this.perHost.set(held.host, left);
+    else this.perHost.delete(held.host);
+  }
+
+  private refuse(connection: QUICConnection): void {
+    connection.stop({ isApp: true, errorCode: 4, force: true }).catch(() => {});
   }
 
   /**
@@ -250,6 +336,8 @@ export class QuicTransport implements Transport {
     // setAdmission() apply to open streams too.
     const current: RequestHandler = (input, peer, reply) => {
       if (this.handler === null) return reply(null);
+      const held = this.incoming.get(connection);
+      if (held !== undefined) held.lastActiveMs = performance.now();
       const admit = this.admission?.request;
       if (admit !== undefined && input instanceof Uint8Array) {
         const decision = consult(() => admit(input, peer), 'admit' as const);

@@ -57,6 +57,11 @@ export interface AdmissionHook {
    * RequestHandler. Framing errors (DecodeError) are not passed here: they go to the handler.
    */
   readonly request?: (frame: Uint8Array, remote: RemotePeer) => RequestAdmission;
+  /**
+   * Whether a connected peer is worth keeping when the node is full (it is in the routing
+   * table): such connections are evicted last.
+   */
+  readonly valued?: (remote: RemotePeer) => boolean;
 }
 
 export interface Transport {

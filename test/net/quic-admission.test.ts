@@ -78,3 +78,43 @@ describe('QuicTransport: admission hook', () => {
     assert.equal(server.stats().incoming, 1);
   });
 });
+
+describe('QuicTransport: connection policy', () => {
+  it('at the cap evicts an idle connection of the host holding most, and keeps the newcomer', async () => {
+    const server = await transports.start({ maxConnections: 3, newcomerGraceMs: 0 });
+    server.listen(echo);
+    const hoarders = [
+      await transports.start({ bind: '127.0.0.2:0' }),
+      await transports.start({ bind: '127.0.0.2:0' }),
+    ];
+    const lone = await transports.start({ bind: '127.0.0.3:0' });
+    for (const peer of [...hoarders, lone]) answered(await ask(peer, server.localAddr, frameOf(1)));
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // all idle now
+
+    const newcomer = await transports.start({ bind: '127.0.0.4:0' });
+    const first = await ask(newcomer, server.localAddr, frameOf(2));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const again = await ask(newcomer, server.localAddr, frameOf(3));
+
+    assert.deepEqual(answered(first), frameOf(2));
+    assert.deepEqual(answered(again), frameOf(3));
+    assert.equal(server.stats().incoming, 3);
+    // The lone host kept its connection; one of the two from 127.0.0.2 went.
+    assert.deepEqual(answered(await ask(lone, server.localAddr, frameOf(4))), frameOf(4));
+    assert.equal(server.stats().incoming, 3);
+  });
+
+  it('refuses a host past its connection ceiling when none of its connections is idle', async () => {
+    const server = await transports.start({ maxConnectionsPerHost: 1, loopbackExempt: false });
+    server.listen(echo);
+    const first = await transports.start({ bind: '127.0.0.2:0' });
+    const second = await transports.start({ bind: '127.0.0.2:0' });
+    const other = await transports.start({ bind: '127.0.0.3:0' });
+
+    answered(await ask(first, server.localAddr, frameOf(1)));
+    const refused = await ask(second, server.localAddr, frameOf(2), 2_000);
+
+    assert.equal(refused.ok, false);
+    assert.deepEqual(answered(await ask(other, server.localAddr, frameOf(3))), frameOf(3));
+  });
+});

@@ -41,9 +41,12 @@ describe('QuicTransport: pipelining (SPEC §3.1)', () => {
     const a = await transports.start();
     const b = await transports.start();
     const held: Array<() => void> = [];
+    let holding = (): void => {};
+    const holdingOne = new Promise<void>((resolve) => (holding = resolve));
     const slowEcho: RequestHandler = (input, remote, reply) => {
       if (input instanceof Uint8Array && peekRid(input) === 1) {
         held.push(() => reply(input));
+        holding();
         return;
       }
       echo(input, remote, reply);
@@ -51,6 +54,7 @@ describe('QuicTransport: pipelining (SPEC §3.1)', () => {
     b.listen(slowEcho);
 
     const slow = ask(a, b.localAddr, ridFrame(1), 300);
+    await holdingOne;
     // The server answers in order: the others wait behind the held one, then come back.
     const others = [2, 3, 4].map((rid) => ask(a, b.localAddr, ridFrame(rid), 5_000));
     const timedOut = await slow;
