@@ -12,7 +12,7 @@ import type { DhtNode } from '../dht/dht-node.js';
 import { restoreState } from '../dht/snapshots.js';
 import { acquireDataDirLock } from '../events/data-dir-lock.js';
 import type { JournalStatus } from '../events/event-store.js';
-import { ObservedStore } from '../events/observed-event-store.js';
+import type { ObservedStore } from '../events/observed-event-store.js';
 import { repairLog } from '../events/repair-log.js';
 import { EVENTS_DB_FILE, SqliteEventStore } from '../events/sqlite-event-store.js';
 import { QuicTransport } from '../net/quic-transport.js';
@@ -101,10 +101,9 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
     onStatusChange: (status) => onJournal(status),
   });
   cleanup.push(() => sqlite.close());
-  const observed = new ObservedStore(sqlite);
   // After stop, a lookup still running in the host process records nothing instead of
   // appending to a closed log (which would throw from a timer and crash the host).
-  const store = new StoppableStore(observed);
+  const store = new StoppableStore(sqlite);
   const state = restoreState(sqlite, identity);
   const restored = {
     peers: state.routing.byId.size,
@@ -176,7 +175,7 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
 
   const tasks = startDaemonTasks(node, sqlite, log);
   cleanup.push(() => tasks.stop());
-  observed.onAppend((event) => {
+  store.onAppend((event) => {
     metrics.observe(event);
     tasks.observe(event);
     networkSize.observe(event);
@@ -207,7 +206,7 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
   };
   return {
     dht: node,
-    events: observed,
+    events: store,
     info,
     adminAddress,
     metricsAddress,

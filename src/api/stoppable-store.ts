@@ -1,63 +1,37 @@
-import {
-  JournalUnavailableError,
-  type EventStore,
-  type EventQuery,
-  type JournalStatus,
-  type SnapshotRecord,
-} from '../events/event-store.js';
+import { JournalUnavailableError, type JournalStatus } from '../events/event-store.js';
 import type { NewEvent, StoredEvent } from '../events/event-types.js';
+import { ObservedStore } from '../events/observed-event-store.js';
 
 const STOPPED: JournalStatus = { paused: true, error: 'the node is stopped' };
 
 /**
- * The node's store, which refuses appends once the node has stopped. An embedding process
- * lives on after `stop()`: a lookup deadline that fires later must find a paused journal
- * (the engine then records nothing) rather than a closed database.
+ * The node's store (an ObservedStore, which the admin page and the metrics listen to) that
+ * refuses appends once the node has stopped. An embedding process lives on after `stop()`: a
+ * lookup deadline that fires later must find a paused journal (the engine then records
+ * nothing) rather than a closed database, which would throw from a timer into the host.
  */
-export class StoppableStore implements EventStore {
+export class StoppableStore extends ObservedStore {
   stopped = false;
-
-  constructor(private readonly inner: EventStore) {}
 
   stop(): void {
     this.stopped = true;
   }
 
-  append(event: NewEvent): StoredEvent {
+  override append(event: NewEvent): StoredEvent {
     if (this.stopped) throw new JournalUnavailableError(STOPPED.error!);
-    return this.inner.append(event);
+    return super.append(event);
   }
 
-  flush(): void {
-    if (!this.stopped) this.inner.flush();
+  override flush(): void {
+    if (!this.stopped) super.flush();
   }
 
-  get lastSeq(): number {
-    return this.inner.lastSeq;
+  override get status(): JournalStatus {
+    return this.stopped ? STOPPED : super.status;
   }
 
-  get lastHash(): string {
-    return this.inner.lastHash;
-  }
-
-  get status(): JournalStatus {
-    return this.stopped ? STOPPED : this.inner.status;
-  }
-
-  read(query?: EventQuery): Iterable<StoredEvent> {
-    return this.inner.read(query);
-  }
-
-  latestSnapshot(): SnapshotRecord | null {
-    return this.inner.latestSnapshot();
-  }
-
-  saveSnapshot(snapshot: SnapshotRecord): void {
-    this.inner.saveSnapshot(snapshot);
-  }
-
-  close(): void {
+  override close(): void {
     this.stopped = true;
-    this.inner.close();
+    super.close();
   }
 }
