@@ -157,7 +157,7 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
       info,
       token,
       address: config.admin,
-      events: observed,
+      events: store,
       dataDir,
     });
     httpServers.push(admin.server.httpServer);
