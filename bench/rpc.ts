@@ -186,6 +186,8 @@ interface ThroughputRun {
   readonly cpuUsPerRpc: number;
   /** Datagrams sent by both processes per RPC. */
   readonly datagramsPerRpc: number;
+  /** Pings that failed (timed out) during the run. */
+  readonly failures: number;
 }
 
 async function throughput(
@@ -199,9 +201,10 @@ async function throughput(
   const datagramsBefore = datagramsSent;
   let next = 0;
   const start = performance.now();
+  let failures = 0;
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
-      while (next++ < THROUGHPUT_RPCS) await ping(client, peer);
+      while (next++ < THROUGHPUT_RPCS) await ping(client, peer).catch(() => failures++);
     }),
   );
   const elapsedMs = performance.now() - start;
@@ -214,6 +217,7 @@ async function throughput(
     datagramsPerRpc: Number(
       ((datagrams + serverAfter.datagrams - serverBefore.datagrams) / THROUGHPUT_RPCS).toFixed(2),
     ),
+    failures,
   };
 }
 
@@ -264,7 +268,14 @@ async function main(): Promise<void> {
   stage('tls');
   const tls = await measureTls(LATENCY_SAMPLES, THROUGHPUT_RPCS, IN_FLIGHT);
   stage('bare quic echo');
-  const bare = await measureBareQuic(LATENCY_SAMPLES, THROUGHPUT_RPCS, IN_FLIGHT);
+  const bare = await measureBareQuic(LATENCY_SAMPLES, THROUGHPUT_RPCS, IN_FLIGHT).catch(
+    (error: unknown) => {
+      // The bare library's stream-per-echo run can fail on a loaded machine; the engine
+      // figures do not depend on it.
+      stage(`bare quic echo failed: ${error instanceof Error ? error.name : String(error)}`);
+      return null;
+    },
+  );
   stage('engine rpc latency');
   const rpcLatency = await withPair('sqlite', latency);
   const best: Record<StoreKind, ThroughputRun | null> = { sqlite: null, memory: null };
@@ -293,9 +304,10 @@ async function main(): Promise<void> {
     handshake_cpu_ms: shake.cpuMsPerHandshake,
     handshakes_50_ms: shake.allMs,
     journal_overhead_ratio: Number((journal.perSecond / memory.perSecond).toFixed(3)),
-    echo_p50_us: bare.bareQuicReused.p50Us,
-    echo_p99_us: bare.bareQuicReused.p99Us,
-    echo_per_s: bare.bareQuicThroughput.perSecond,
+    echo_p50_us: bare?.bareQuicReused.p50Us ?? null,
+    echo_p99_us: bare?.bareQuicReused.p99Us ?? null,
+    echo_per_s: bare?.bareQuicThroughput.perSecond ?? null,
+    rpc_failures: journal.failures + memory.failures,
     in_flight: IN_FLIGHT,
   };
   const lines = [
