@@ -46,6 +46,8 @@ export interface SimNode {
   readonly identity: NodeIdentity;
   store: EventStore;
   node: DhtNode;
+  /** What the node told its operator (the daemon logs these as warnings). */
+  readonly warnings: string[];
 }
 
 /** 127.a.b.1: loopback only, one /24 per node so the strict IP-diversity caps apply. */
@@ -103,6 +105,7 @@ export class Simulation {
       this.options.storeFactory?.(index, identity) ??
       new MemoryEventStore(this.options.store ?? {});
     const transport = this.network.attach(addr, key.pk);
+    const warnings: string[] = [];
     const node = createNode(
       {
         key,
@@ -112,10 +115,11 @@ export class Simulation {
         random: this.random,
         store,
         identities: this.identities,
+        warn: (message) => warnings.push(message),
       },
       { ...this.config, ...options.config },
     );
-    const simNode: SimNode = { index, addr, key, identity, store, node };
+    const simNode: SimNode = { index, addr, key, identity, store, node, warnings };
     this.nodes.push(simNode);
     node.start({ maintenance: this.options.maintenance === true });
     return simNode;
@@ -153,6 +157,7 @@ export class Simulation {
         random: this.random,
         store,
         identities: this.identities,
+        warn: (message) => simNode.warnings.push(message),
       },
       simNode.node.config,
     );

@@ -128,5 +128,10 @@ test('a clock behind the log expires nothing and says so', () => {
       'nothing expired while the clock is behind',
     );
     assert.ok(restarted.node.clockTrustedFromMs > sim.timers.now());
+    assert.equal(restarted.warnings.length, 1);
+    assert.match(
+      restarted.warnings[0]!,
+      /the clock \(.*\) is behind the last recorded event \(.*\): nothing expires until it passes it/,
+    );
   });
 });

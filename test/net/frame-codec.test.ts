@@ -82,3 +82,10 @@ test('huge declared strings inside a small frame are refused by the decoder limi
   const bomb = Uint8Array.from([0, 0, 0, 6, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x41]);
   assert.equal(codeOf(bomb), 2);
 });
+
+test('encodeFrame refuses a message over 64 KiB instead of sending it', () => {
+  const huge: WireMessage = { ...ping, body: { err: { code: 2, reason: 'x'.repeat(70_000) } } };
+  assert.throws(() => encodeFrame(huge), RangeError);
+  const fits: WireMessage = { ...ping, body: { err: { code: 2, reason: 'x'.repeat(65_000) } } };
+  assert.ok(encodeFrame(fits).length <= MAX_FRAME_BYTES + 4);
+});
