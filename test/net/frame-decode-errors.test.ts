@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { decodeFrame, MAX_NESTING_DEPTH } from '../../src/net/frame-codec.js';
+import {
+  decodeFrame,
+  encodedSize,
+  isDecodeError,
+  MAX_NESTING_DEPTH,
+} from '../../src/net/frame-codec.js';
 import { ErrorCode } from '../../src/net/messages.js';
 
 /**
@@ -120,4 +125,56 @@ test('a nesting bomb filling a whole frame is refused without exhausting the sta
   out.set(body, 4);
   const error = decodeFrame(out);
   assert.equal((error as { code: number }).code, ErrorCode.INVALID_MESSAGE);
+});
+
+/** A frame whose header declares `declared` bytes, followed by `body`. */
+function framed(declared: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + body.length);
+  new DataView(out.buffer).setUint32(0, declared);
+  out.set(body, 4);
+  return out;
+}
+
+test('framing errors say what was wrong, with the byte counts', () => {
+  const error = (code: number, reason: string) => ({ kind: 'decode_error', code, reason });
+  assert.deepEqual(decodeFrame(new Uint8Array(2)), error(2, 'truncated length prefix'));
+  assert.deepEqual(decodeFrame(new Uint8Array(0)), error(2, 'truncated length prefix'));
+  const body = encode({ v: 1 });
+  assert.deepEqual(
+    decodeFrame(framed(body.length + 5, body)),
+    error(2, `truncated frame: ${body.length} of ${body.length + 5} bytes`),
+  );
+  assert.deepEqual(
+    decodeFrame(framed(body.length - 2, body)),
+    error(2, '2 trailing bytes after frame'),
+  );
+});
+
+test('bytes that are not MessagePack, or over its limits, are refused by the decoder', () => {
+  const garbage = decodeFrame(framed(3, Uint8Array.from([0xc1, 0xc1, 0xc1])));
+  assert.equal((garbage as { code: number }).code, ErrorCode.INVALID_MESSAGE);
+  assert.match((garbage as { reason: string }).reason, /^invalid MessagePack: /);
+  const longText = decodeFrame(frame({ v: 1, rid: 1, from: { ...from, addr: 'a'.repeat(1_025) } }));
+  assert.match((longText as { reason: string }).reason, /^invalid MessagePack: /);
+  const manyKeys = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i]));
+  const wideMap = decodeFrame(frame(manyKeys));
+  assert.match((wideMap as { reason: string }).reason, /^invalid MessagePack: /);
+  const longBin = decodeFrame(
+    frame({ v: 1, rid: 1, from: { ...from, id: new Uint8Array(1_025) } }),
+  );
+  assert.match((longBin as { reason: string }).reason, /^invalid MessagePack: /);
+  const longArray = decodeFrame(frame(Array.from({ length: 1_025 }, () => 0)));
+  assert.match((longArray as { reason: string }).reason, /^invalid MessagePack: /);
+});
+
+test('isDecodeError tells decode errors from anything else, null included', () => {
+  assert.equal(isDecodeError(decodeFrame(new Uint8Array(1))), true);
+  assert.equal(isDecodeError(null), false);
+  assert.equal(isDecodeError(undefined), false);
+  assert.equal(isDecodeError({ kind: 'other' }), false);
+});
+
+test('encodedSize leaves absent optional keys out, as the canonical encoding does', () => {
+  assert.equal(encodedSize({ a: 1, b: undefined }), encodedSize({ a: 1 }));
+  assert.equal(encodedSize({ a: 1 }), 4);
 });
