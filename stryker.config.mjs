@@ -37,6 +37,8 @@ const unitTests = [
   'test/net/frame-decode-errors.test.ts',
   'test/dht/store-decisions.test.ts',
   'test/dht/rate-limiter.test.ts',
+  'test/dht/routing-decisions.test.ts',
+  'test/dht/bucket-rules.test.ts',
   'test/projections/routing-table.test.ts',
 ];
 
