@@ -31,8 +31,8 @@ const from = {
   caps: 1,
 };
 
-function nestedArrays(depth: number): unknown {
-  let value: unknown = 1;
+function nestedArrays(depth: number, leaf: unknown = 1): unknown {
+  let value: unknown = leaf;
   for (let i = 0; i < depth; i++) value = [value];
   return value;
 }
@@ -100,6 +100,8 @@ test(`nesting: ${MAX_NESTING_DEPTH} levels reach validation, one more is refused
     const allowed = decodeFrame(frame(nested(MAX_NESTING_DEPTH)));
     assert.equal((allowed as { code: number }).code, ErrorCode.INVALID_MESSAGE);
     assert.notEqual((allowed as { reason: string }).reason, nesting, nested.name);
+    const withNull = decodeFrame(frame(nestedArrays(MAX_NESTING_DEPTH, null)));
+    assert.notEqual((withNull as { reason: string }).reason, nesting, 'a nil leaf adds no level');
     const refused = decodeFrame(frame(nested(MAX_NESTING_DEPTH + 1)));
     assert.deepEqual(refused, {
       kind: 'decode_error',
