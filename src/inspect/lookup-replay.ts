@@ -1,13 +1,17 @@
-import { commonPrefixBits, compareDistance } from '../core/distance.js';
+import { commonPrefixBits } from '../core/distance.js';
+import { Caps, type PeerInfo } from '../core/node-info.js';
+import { makeConfig, type DhtConfig } from '../dht/config.js';
+import { groupOf } from '../dht/diversity.js';
+import { Shortlist, type Candidate } from '../dht/shortlist.js';
 import { parseNodeId, type NodeId } from '../core/node-id.js';
 import type { RpcOutcome } from '../events/event-types.js';
 import type { KnownPeer, LookupRecord } from './lookup-record.js';
 
 /**
- * `tesd replay`: a lookup rebuilt step by step from its events alone (no engine code), so
- * it shows what happened even when the engine has changed since. The shortlist shown is the
- * k closest candidates that have not failed (the /24 cap of the window is not applied: the
- * log does not record every candidate's address).
+ * `tesd replay`: a lookup rebuilt step by step from its events. The shortlist shown after
+ * each step is the engine's own window (src/dht/shortlist.ts): the k closest candidates not
+ * failed, with the per-/24 cap applied to every candidate whose address the log recorded
+ * (seeds and returned peers carry theirs since `seed_addrs` / `returned_addrs`).
  */
 
 export type ReplayCandidateState = 'new' | 'inflight' | 'answered' | 'failed';
@@ -73,19 +77,42 @@ export interface Replay {
   explanation: string;
 }
 
+/**
+ * The lookup's candidates, kept by the engine's own Shortlist (src/dht/shortlist.ts), so the
+ * window shown is the window the lookup had: the k closest not failed, at most two of one
+ * /24 (/64). A candidate whose address the log does not hold counts in no group.
+ */
 class ReplayShortlist {
-  readonly byId = new Map<string, ReplayCandidate & { nodeId: NodeId }>();
+  readonly byId = new Map<string, ReplayCandidate>();
+  private readonly engine: Shortlist;
+  private readonly candidates = new Map<string, Candidate>();
+  private readonly config: DhtConfig;
 
   constructor(
-    private readonly target: NodeId,
-    private readonly k: number,
+    target: NodeId,
+    k: number,
     private readonly selfHex: string,
-  ) {}
+    strictIpDiversity: boolean,
+  ) {
+    this.config = makeConfig({ strictIpDiversity });
+    this.engine = new Shortlist(target, k, this.config.maxPeersPerGroupPerBucket);
+    this.target = target;
+  }
+
+  private readonly target: NodeId;
 
   add(peer: KnownPeer, hop: number, learnedFrom: string | null): boolean {
     if (this.byId.has(peer.id) || peer.id === this.selfHex) return false;
     const nodeId = parseNodeId(peer.id);
     if (nodeId === null) return false;
+    const info: PeerInfo = {
+      identity: { id: nodeId, idHex: peer.id, pk: new Uint8Array(32), nonce: 0 },
+      addr: peer.addr ?? '',
+      caps: Caps.DHT,
+    };
+    const group = peer.addr === null ? null : groupOf(peer.addr, this.config);
+    this.engine.add(info, hop, group);
+    this.candidates.set(peer.id, this.engine.get(peer.id)!);
     this.byId.set(peer.id, {
       id: peer.id,
       addr: peer.addr,
@@ -93,18 +120,22 @@ class ReplayShortlist {
       hop,
       state: 'new',
       learnedFrom,
-      nodeId,
     });
     return true;
   }
 
-  /** The k closest not failed, closest first (copies, so steps keep their own picture). */
+  /** Moves a candidate to `state`, in the engine's shortlist as well. */
+  set(id: string, state: ReplayCandidateState): void {
+    const candidate = this.byId.get(id);
+    const engine = this.candidates.get(id);
+    if (candidate === undefined || engine === undefined) return;
+    candidate.state = state;
+    engine.state = state;
+  }
+
+  /** The engine's window, closest first (copies, so steps keep their own picture). */
   window(): ReplayCandidate[] {
-    return [...this.byId.values()]
-      .filter((c) => c.state !== 'failed')
-      .sort((a, b) => compareDistance(this.target, a.nodeId, b.nodeId))
-      .slice(0, this.k)
-      .map(({ nodeId: _nodeId, ...c }) => ({ ...c }));
+    return this.engine.window().map((c) => ({ ...this.byId.get(c.peer.identity.idHex)! }));
   }
 }
 
@@ -128,8 +159,8 @@ const EXPLANATIONS: Record<string, string> = {
   found: 'found: a peer answered with pointers, and the RPCs already in flight returned',
 };
 
-export function replayLookup(record: LookupRecord, k = 20): Replay {
-  const shortlist = new ReplayShortlist(record.targetId, k, record.selfHex);
+export function replayLookup(record: LookupRecord, k = 20, strictIpDiversity = false): Replay {
+  const shortlist = new ReplayShortlist(record.targetId, k, record.selfHex, strictIpDiversity);
   for (const seed of replaySeeds(record)) shortlist.add(seed, 1, null);
   const seeds = shortlist.window();
   const sentAt = new Map<string, number>();
@@ -140,17 +171,17 @@ export function replayLookup(record: LookupRecord, k = 20): Replay {
       const rpc = record.sent[sentIndex]!;
       sentAt.set(rpc.peer, rpc.atMs - record.startedAtMs);
       shortlist.add({ id: rpc.peer, addr: rpc.addr }, 1, null);
-      const candidate = shortlist.byId.get(rpc.peer);
-      if (candidate !== undefined && candidate.state === 'new') candidate.state = 'inflight';
+      if (shortlist.byId.get(rpc.peer)?.state === 'new') shortlist.set(rpc.peer, 'inflight');
     }
   };
   for (const step of record.steps) {
     sendUpTo(step.seq);
     const d = step.data;
     const candidate = shortlist.byId.get(d.peer);
-    if (candidate !== undefined) candidate.state = d.outcome === 'ok' ? 'answered' : 'failed';
-    const returned = d.returned.map((id) => {
-      const isNew = shortlist.add({ id, addr: null }, d.hop + 1, d.peer);
+    shortlist.set(d.peer, d.outcome === 'ok' ? 'answered' : 'failed');
+    const returned = d.returned.map((id, i) => {
+      const addr = d.returned_addrs?.[i] ?? null;
+      const isNew = shortlist.add({ id, addr }, d.hop + 1, d.peer);
       return { id, cpl: shortlist.byId.get(id)?.cpl ?? 0, isNew };
     });
     steps.push({

@@ -4,6 +4,7 @@ import { sharedInterner, type IdentityInterner } from './peer-identity.js';
 import {
   emptyPointers,
   evolvePointers,
+  POINTER_EVENT_TYPES,
   pointersFromJson,
   pointersToJson,
   type PointersJson,
@@ -12,6 +13,7 @@ import {
 import {
   emptyRouting,
   evolveRouting,
+  ROUTING_EVENT_TYPES,
   routingFromJson,
   routingToJson,
   type RoutingJson,
@@ -27,20 +29,14 @@ export interface NodeState {
   lastEventAtMs: number;
 }
 
-/** The event types the projections fold; the rest (RPCs, lookups) leave the state alone. */
-export const STATE_EVENT_TYPES = [
-  'peer_added',
-  'peer_seen',
-  'peer_cached',
-  'peer_failed',
-  'peer_evicted',
-  'lookup_started',
-  'pointer_published',
-  'pointer_stored',
-  'pointer_replaced',
-  'pointer_expired',
-  'pointer_evicted',
-] as const satisfies readonly EventType[];
+/**
+ * The event types the projections fold, from each projection's own declaration (one list per
+ * fold, checked exhaustive there); restart reads exactly these after the snapshot.
+ */
+export const STATE_EVENT_TYPES: readonly EventType[] = [
+  ...ROUTING_EVENT_TYPES,
+  ...POINTER_EVENT_TYPES,
+];
 
 /** Version of the snapshot JSON; bump it (and keep reading the old one) when the shape changes. */
 export const SNAPSHOT_VERSION = 1;

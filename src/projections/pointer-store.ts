@@ -1,6 +1,7 @@
 import { diversityGroup, parseAddress } from '../core/address.js';
 import type { Pointer } from '../core/pointer.js';
-import type { PointerData, StoredEvent } from '../events/event-types.js';
+import type { EventOf, EventType, PointerData, StoredEvent } from '../events/event-types.js';
+import { unreachable } from './unreachable.js';
 import { pointerFromData } from './pointer-data.js';
 
 /** One stored pointer with where it came from (for the per-source quota of SPEC §4.2). */
@@ -41,7 +42,24 @@ export function sourceGroupOf(addr: string): string {
   return parsed === null ? addr : diversityGroup(parsed.host);
 }
 
+/** The events the pointer store folds: restart reads exactly these (with the routing table's). */
+export const POINTER_EVENT_TYPES = [
+  'pointer_published',
+  'pointer_stored',
+  'pointer_replaced',
+  'pointer_expired',
+  'pointer_evicted',
+] as const satisfies readonly EventType[];
+
+type PointerEvent = EventOf<(typeof POINTER_EVENT_TYPES)[number]>;
+const pointerTypes = new Set<string>(POINTER_EVENT_TYPES);
+
 export function evolvePointers(state: PointerState, event: StoredEvent): PointerState {
+  return pointerTypes.has(event.type) ? foldPointers(state, event as PointerEvent) : state;
+}
+
+/** Exhaustive over POINTER_EVENT_TYPES: a type listed but not folded fails the type check. */
+function foldPointers(state: PointerState, event: PointerEvent): PointerState {
   switch (event.type) {
     case 'pointer_stored':
     case 'pointer_replaced': {
@@ -73,7 +91,7 @@ export function evolvePointers(state: PointerState, event: StoredEvent): Pointer
       state.published.set(event.data.key, event.data);
       return state;
     default:
-      return state;
+      return unreachable(event);
   }
 }
 

@@ -4,7 +4,8 @@ import { invariant } from '../core/errors.js';
 import type { NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
 import { ID_BITS, type NodeId } from '../core/node-id.js';
-import type { StoredEvent } from '../events/event-types.js';
+import type { EventOf, EventType, StoredEvent } from '../events/event-types.js';
+import { unreachable } from './unreachable.js';
 import { sharedInterner, type IdentityInterner } from './peer-identity.js';
 
 /** SPEC §2: 160 buckets of k = 20 entries. */
@@ -71,7 +72,25 @@ function identityOf(
   return state.interner.intern(data.id, data.pk, data.nonce);
 }
 
+/** The events the routing table folds: restart reads exactly these (with the pointer store's). */
+export const ROUTING_EVENT_TYPES = [
+  'peer_added',
+  'peer_seen',
+  'peer_cached',
+  'peer_failed',
+  'peer_evicted',
+  'lookup_started',
+] as const satisfies readonly EventType[];
+
+type RoutingEvent = EventOf<(typeof ROUTING_EVENT_TYPES)[number]>;
+const routingTypes = new Set<string>(ROUTING_EVENT_TYPES);
+
 export function evolveRouting(state: RoutingState, event: StoredEvent): RoutingState {
+  return routingTypes.has(event.type) ? foldRouting(state, event as RoutingEvent) : state;
+}
+
+/** Exhaustive over ROUTING_EVENT_TYPES: a type listed but not folded fails the type check. */
+function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
   switch (event.type) {
     case 'peer_added': {
       const d = event.data;
@@ -136,7 +155,7 @@ export function evolveRouting(state: RoutingState, event: StoredEvent): RoutingS
       }
       return state;
     default:
-      return state;
+      return unreachable(event);
   }
 }
 
