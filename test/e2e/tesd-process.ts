@@ -48,7 +48,7 @@ export async function freeTcpPort(): Promise<number> {
 /** Runs `tesd ARGS` to completion: exit code, stdout, stderr. */
 export function runTesd(
   args: string[],
-  timeoutMs = 20_000,
+  timeoutMs = 60_000, // several tsx start-ups at once on a loaded 2-core machine
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', TESD, ...args], { cwd: REPO });
   let stdout = '';
