@@ -26,6 +26,13 @@ const BURST = Number(process.env.JOURNAL_BURST ?? 50); // appends per turn of th
 const SNAPSHOT_EVERY = 100_000;
 const SNAPSHOT_STATE = JSON.stringify({ v: 1, peers: 'x'.repeat(500_000) }); // ~0.5 MB
 const START_MS = 1_700_000_000_000;
+const DEFAULT_RETENTION_BYTES = 1024 ** 3;
+const DAY_S = 86_400;
+
+/** Days of history the default retention keeps at `rps` served RPCs/s (one event each). */
+function daysAt(rps: number, bytesPerEvent: number): number {
+  return DEFAULT_RETENTION_BYTES / (bytesPerEvent * rps * DAY_S);
+}
 
 type Row = [number, number, string, string | null, string | null, number | null, string, string];
 
@@ -117,14 +124,9 @@ interface AppendRun {
 
 async function appendRun(count: number): Promise<AppendRun> {
   const dir = tempDir();
-  let flushMaxMs = 0;
-  const store = SqliteEventStore.open(dir, {
-    wrapWrite: (write) => {
-      const start = performance.now();
-      write();
-      flushMaxMs = Math.max(flushMaxMs, performance.now() - start);
-    },
-  });
+  // Commits run in the store's writer thread: the event loop sees only appends, the hand-over
+  // of batches and the snapshot's hand-over, which is what the stall monitor measures.
+  const store = SqliteEventStore.open(dir);
   const loop = monitorEventLoopDelay({ resolution: 1 });
   let ms = 0;
   let snapshotMs = 0;
@@ -136,17 +138,18 @@ async function appendRun(count: number): Promise<AppendRun> {
       for (let j = i; j < i + BURST && j < events.length; j++) store.append(events[j]!);
       await yieldToLoop(); // the automatic group commit runs here
     }
-    loop.disable();
     ms += performance.now() - start;
     if (store.lastSeq % SNAPSHOT_EVERY === 0) {
       const start = performance.now();
       store.saveSnapshot({ ...snapshotAt(store), state: SNAPSHOT_STATE });
       snapshotMs = Math.max(snapshotMs, performance.now() - start);
     }
+    loop.disable();
   }
   const start = performance.now();
-  store.flush();
-  ms += performance.now() - start;
+  store.flush(); // the one wait: everything appended is durable when the clock stops
+  const flushMaxMs = performance.now() - start;
+  ms += flushMaxMs;
   const stallMs = loop.max / 1e6;
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   const dbMb = dbBytes(store.db) / 1e6;
@@ -201,9 +204,11 @@ async function main(): Promise<void> {
     `  rows/s with one index (${INDEX_ROWS.toLocaleString()} rows): ${JSON.stringify(indexCost)}`,
   );
   console.log(
-    `  longest event-loop stall: ${round(run.stallMs, 1)} ms appending, ${round(run.retentionStallMs, 1)} ms in retention (${run.retentionRows.toLocaleString()} rows deleted), snapshot of 0.5 MB ${round(run.snapshotMs, 1)} ms, longest group commit ${round(run.flushMaxMs, 1)} ms`,
+    `  longest event-loop stall: ${round(run.stallMs, 1)} ms appending, ${round(run.retentionStallMs, 1)} ms in retention (${run.retentionRows.toLocaleString()} rows deleted), snapshot of 0.5 MB handed over in ${round(run.snapshotMs, 1)} ms, final flush wait ${round(run.flushMaxMs, 1)} ms`,
   );
-  console.log(`  database size for 1M events: ${round(run.dbMb)} MB`);
+  console.log(
+    `  ${round(run.dbMb)} bytes per event on disk; the default 1 GiB retention holds ${round(daysAt(10, run.dbMb), 1)} days at 10 RPC/s, ${round(daysAt(100, run.dbMb), 1)} at 100, ${round(daysAt(1000, run.dbMb), 2)} at 1,000`,
+  );
   console.log(
     `  restart on ${EVENTS.toLocaleString()} events (${restart.peers} peers, ${restart.pointers.toLocaleString()} pointers): ${round(restart.snapshotMs)} ms from a snapshot, ${round(restart.replayMs)} ms replaying everything; opening a log with no checkpoint verifies all of it in ${round(restart.verifyFullMs)} ms`,
   );
@@ -222,8 +227,10 @@ async function main(): Promise<void> {
       append_stall_ms: round(run.stallMs, 1),
       retention_stall_ms: round(run.retentionStallMs, 1),
       snapshot_ms: round(run.snapshotMs, 1),
-      longest_commit_ms: round(run.flushMaxMs, 1),
+      final_flush_ms: round(run.flushMaxMs, 1),
       db_mb_1m: round(run.dbMb),
+      bytes_per_event: round(run.dbMb),
+      days_at_100_rps: round(daysAt(100, run.dbMb), 2),
       index_rows_per_s: indexCost,
       restart_ms_1m_snapshot: round(restart.snapshotMs),
       restart_ms_1m_replay: round(restart.replayMs),
