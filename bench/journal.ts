@@ -155,6 +155,7 @@ async function appendRun(count: number): Promise<AppendRun> {
   const dbMb = dbBytes(store.db) / 1e6;
 
   store.saveSnapshot(snapshotAt(store));
+  await store.settled();
   const retentionLoop = monitorEventLoopDelay({ resolution: 1 });
   retentionLoop.enable();
   const retention = await applyRetention(store.db, {

@@ -44,7 +44,11 @@ export function startDaemonTasks(
   options: DaemonTaskOptions = {},
 ): DaemonTasks {
   const timers = options.timers ?? realTimers;
-  const retain = options.retain ?? ((nowMs) => applyRetention(sqlite.db, { nowMs }));
+  // After the writer thread has written the snapshot: retention deletes on the main
+  // connection and would otherwise wait for the thread's lock.
+  const retain =
+    options.retain ??
+    ((nowMs) => sqlite.settled().then(() => applyRetention(sqlite.db, { nowMs })));
   let lastSnapshotSeq = sqlite.latestSnapshot()?.seq ?? 0;
   let snapshotTimer: TimerHandle | null = null;
   let snapshotQueued = false;

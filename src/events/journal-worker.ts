@@ -76,6 +76,12 @@ export class JournalWorker {
     return this.crashed;
   }
 
+  /** Keeps the process alive while someone awaits an answer (the port is unref'ed otherwise). */
+  keepAlive(on: boolean): void {
+    if (on) this.port.ref();
+    else this.port.unref();
+  }
+
   sendRows(rows: readonly EventRow[]): void {
     if (rows.length > 0) this.port.postMessage({ kind: 'rows', rows: rows.map(toRow) });
   }

@@ -144,6 +144,7 @@ export class SqliteEventStore implements EventStore {
   /** Failed commits reported by the writer thread so far. */
   private failures = 0;
   private snapshotsInFlight = 0;
+  private readonly settledWaiters: Array<() => void> = [];
   private nextSnapshotId = 0;
   /** Why the last snapshot the writer thread took could not be saved, if it failed. */
   lastSnapshotError: string | null = null;
@@ -365,6 +366,27 @@ export class SqliteEventStore implements EventStore {
         this.options.onSnapshotError?.(answer.error);
       }
     }
+    this.wakeSettled();
+  }
+
+  /**
+   * Resolves once the writer thread has answered everything handed to it so far (commits and
+   * snapshots), so a writer on the main connection (retention) does not wait for its lock.
+   */
+  settled(): Promise<void> {
+    if (this.isSettled()) return Promise.resolve();
+    this.writer?.keepAlive(true);
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private isSettled(): boolean {
+    return this.writer === null || (this.snapshotsInFlight === 0 && this.sent === 0);
+  }
+
+  private wakeSettled(): void {
+    if (this.settledWaiters.length === 0 || !this.isSettled()) return;
+    this.writer?.keepAlive(false);
+    for (const resolve of this.settledWaiters.splice(0)) resolve();
   }
 
   /** Fault injection for tests of the writer thread: its writes fail until called with null. */

@@ -461,3 +461,14 @@ test('writer thread: a snapshot is written after its events, then mirrored to ev
   assert.deepEqual(file, { seq: 50, hash: snapshot.hash, signature: snapshot.signature });
   assert.equal(store.lastSnapshotError, null);
 });
+
+test('writer thread: settled() resolves once the thread wrote everything handed to it', async (t) => {
+  const dir = tempDataDir(t);
+  const store = closeAtCleanup(dir, SqliteEventStore.open(dir, { batchSize: 10 }));
+  mixedEvents(25).forEach((e) => store.append(e)); // two full batches handed over, 5 queued
+  store.saveSnapshot(snapshotAt(store)); // hands over the rest, then the snapshot
+  await store.settled();
+  assert.equal(committedCount(dir), 25);
+  const db = closeAtCleanup(dir, new Database(join(dir, 'events.db'), { readonly: true }));
+  assert.equal(db.prepare('SELECT max(seq) FROM snapshots').pluck().get(), 25);
+});
