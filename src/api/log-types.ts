@@ -108,7 +108,7 @@ export interface ReplayCandidate {
   /** Bits shared with the target: higher is closer. */
   readonly cpl: number;
   readonly hop: number;
-  readonly state: 'new' | 'inflight' | 'answered' | 'failed';
+  readonly state: 'new' | 'inflight' | 'slow' | 'answered' | 'failed';
   /** Who returned it first (null for a seed). */
   readonly learnedFrom: string | null;
 }

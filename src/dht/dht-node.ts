@@ -1,4 +1,4 @@
-import type { Clock, Timers } from '../core/clock.js';
+import type { Clock, TimerHandle, Timers } from '../core/clock.js';
 import type { SigningKey } from '../core/ed25519.js';
 import { IdentityCache, type NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
@@ -12,12 +12,13 @@ import { sharedInterner } from '../projections/peer-identity.js';
 import type { DhtConfig } from './config.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RejectionCounter } from './rejection-counter.js';
+import { RttEstimator } from './rtt-estimator.js';
+import { admitted } from './admission.js';
 import { bootstrap, rejoin, type BootstrapResult, type Seed } from './bootstrap.js';
 import { find, type FindResult } from './find.js';
 import { lookup, type LookupRequest, type LookupResult } from './iterative-lookup.js';
 import { startMaintenance, sweepExpired } from './maintenance.js';
 import { publish, type PublishRequest, type PublishResult } from './publish.js';
-import { groupOf } from './diversity.js';
 import type { Decision, DecisionContext, EventRefs, NodeDriver } from './node-context.js';
 import { handleIncoming } from './request-handler.js';
 import { sendRpc } from './rpc-client.js';
@@ -63,14 +64,21 @@ export class DhtNode implements NodeDriver {
   readonly selfWire: WireNodeInfo;
   readonly rejections: RejectionCounter;
   readonly requestLimiter: RateLimiter;
+  /** Round trips of our RPCs: the lookups' soft timeout (SPEC §4.3). */
+  readonly rtt = new RttEstimator();
+  /** The pending flush of counted rejections, while some wait to be recorded. */
+  private rejectionFlush: TimerHandle | null = null;
   readonly warn: (message: string) => void;
   /**
    * Our address as peers see it (from their `pong`), for what we advertise as a holder: a node
    * bound to 0.0.0.0 must not publish 0.0.0.0.
    */
   observedAddr: string | null = null;
-  /** Last successful exchange with anyone: tells our own outage from peers' failures. */
-  lastSuccessAtMs: number;
+  /**
+   * Last successful exchange with anyone: tells our own outage from peers' failures. None yet
+   * at start, so a restarted node's rejoin strikes nobody until something answered it (SPEC §5).
+   */
+  lastSuccessAtMs = -Infinity;
   /** Head pings in flight, so a burst of newcomers pings a full bucket's head once. */
   readonly pingingHeads = new Set<string>();
   /** Expiry waits until the clock has passed the log's last event (a board without a clock). */
@@ -97,10 +105,9 @@ export class DhtNode implements NodeDriver {
       caps: options.config.caps,
     };
     this.selfWire = peerToWire(this.self);
-    this.rejections = new RejectionCounter(options.config.rejectionWindowMs);
+    this.rejections = new RejectionCounter();
     this.requestLimiter = new RateLimiter(options.config.requestsPerSecondPerSource);
     this.warn = options.warn ?? (() => undefined);
-    this.lastSuccessAtMs = options.timers.now();
     this.nextRid = options.random.u32();
   }
 
@@ -128,7 +135,7 @@ export class DhtNode implements NodeDriver {
     });
     sweepExpired(this);
     const admit = (addr: string): boolean =>
-      groupOf(addr, this.config) === null || this.requestLimiter.allow(addr, this.timers.now());
+      admitted(this.requestLimiter, this.config, addr, this.timers.now());
     this.transport.listen((input, remote, reply) =>
       handleIncoming(this, admit, input, remote, reply),
     );
@@ -137,6 +144,7 @@ export class DhtNode implements NodeDriver {
 
   stop(reason: string): void {
     this.cancelMaintenance();
+    this.flushRejections();
     this.record('node_stopped', { reason });
     this.store.flush();
   }
@@ -218,10 +226,27 @@ export class DhtNode implements NodeDriver {
     this.observedAddr = addr;
   }
 
-  /** Records a rejection, aggregated per source per minute (SPEC §5 peer_rejected). */
+  /**
+   * Counts a refusal; the counts are recorded per host and reason by a flush one window later
+   * (SPEC §5 peer_rejected: aggregated per source per minute), so a flood costs one event per
+   * host and reason a minute and the recorded counts add up to the refusals made. The timer
+   * runs only while refusals wait, so an idle node (and a simulation) has nothing scheduled.
+   */
   reject(addr: string, reason: string): void {
-    const count = this.rejections.count(`${addr} ${reason}`, this.timers.now());
-    if (count > 0) this.record('peer_rejected', { addr, reason, count });
+    this.rejections.add(addr, reason);
+    if (this.rejectionFlush !== null) return;
+    this.rejectionFlush = this.timers.setTimer(this.config.rejectionWindowMs, () => {
+      this.rejectionFlush = null;
+      this.flushRejections();
+    });
+  }
+
+  /** Records what the rejection counter holds (on its timer, and when the node stops). */
+  private flushRejections(): void {
+    this.rejectionFlush?.cancel();
+    this.rejectionFlush = null;
+    for (const { addr, reason, count } of this.rejections.drain())
+      this.record('peer_rejected', { addr, reason, count });
   }
 
   /**

@@ -112,11 +112,40 @@ export class IterativeLookup {
       this.request.kind === 'value'
         ? ({ op: 'find_value', key: this.request.target } as const)
         : ({ op: 'find_node', target: this.request.target } as const);
+    const softMs = this.node.rtt.softTimeoutMs(this.node.config.rpcTimeoutMs);
+    const soft = this.node.timers.setTimer(softMs, () => this.onSlow(candidate, softMs));
     sendRpc(this.node, candidate.peer, request, this.id, (result) => {
+      soft.cancel();
       if (this.finished) return;
       this.onAnswer(candidate, result);
       this.advance();
     });
+  }
+
+  /**
+   * Past the soft timeout (SPEC §4.3) the query frees its slot and the lookup goes on. The
+   * soft timeout used is recorded as a `slow` step, so a replay re-decides it exactly; a find
+   * that has its value no longer waits for this query (its grace is the soft timeout).
+   */
+  private onSlow(candidate: Candidate, softMs: number): void {
+    if (this.finished || candidate.state !== 'inflight' || softMs >= this.node.config.rpcTimeoutMs)
+      return;
+    this.planner.slow(candidate);
+    this.node.record(
+      'lookup_step',
+      {
+        peer: candidate.peer.identity.idHex,
+        addr: candidate.peer.addr,
+        hop: candidate.hop,
+        outcome: 'slow',
+        latency_ms: softMs,
+        returned: [],
+        returned_addrs: [],
+        pointers: 0,
+      },
+      { peer: candidate.peer.identity.idHex, key: this.targetHex, lookup: this.id },
+    );
+    this.advance();
   }
 
   private onAnswer(candidate: Candidate, result: RpcResult): void {

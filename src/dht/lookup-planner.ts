@@ -21,7 +21,7 @@ export interface PlannerSettings {
 export class LookupPlanner {
   private readonly shortlist: Shortlist;
   private inflightCount = 0;
-  private foundValue = false;
+  private found = false;
 
   constructor(
     target: NodeId,
@@ -44,7 +44,7 @@ export class LookupPlanner {
   }
 
   private get stopQuerying(): boolean {
-    return this.settings.stopAtFirstValue && this.foundValue;
+    return this.settings.stopAtFirstValue && this.found;
   }
 
   /** The candidates to query now, closest first, marked in flight (alpha at most in flight). */
@@ -63,11 +63,21 @@ export class LookupPlanner {
 
   answered(candidate: Candidate, hadPointers: boolean): void {
     this.settle(candidate, 'answered');
-    if (hadPointers) this.foundValue = true;
+    if (hadPointers) this.found = true;
   }
 
   failed(candidate: Candidate): void {
     this.settle(candidate, 'failed');
+  }
+
+  /**
+   * No answer within the soft timeout (SPEC §4.3): the query frees its slot, so the lookup
+   * goes on; its answer, or its hard timeout, still settles it later.
+   */
+  slow(candidate: Candidate): void {
+    if (candidate.state !== 'inflight') return;
+    this.inflightCount--;
+    candidate.state = 'slow';
   }
 
   private settle(candidate: Candidate, state: 'answered' | 'failed'): void {

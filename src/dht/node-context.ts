@@ -9,6 +9,7 @@ import type { WireNodeInfo } from '../net/messages.js';
 import type { Transport } from '../net/transport.js';
 import type { NodeState } from '../projections/node-state.js';
 import type { DhtConfig } from './config.js';
+import type { RttEstimator } from './rtt-estimator.js';
 
 /**
  * The small types the engine's parts share, so that none of them depends on the driver
@@ -93,6 +94,8 @@ export interface NodeDriver extends EngineView {
   exchanged(nowMs: number): void;
   /** Peers observed our address as `addr` (their `pong`). */
   observedAs(addr: string): void;
+  /** Round trips of our successful RPCs: the lookups' soft timeout (SPEC §4.3). */
+  readonly rtt: RttEstimator;
   /** Counts a rejection of `addr`, recorded aggregated per source and reason. */
   reject(addr: string, reason: string): void;
   /** Keeps a maintenance timer so stop() can cancel it. */

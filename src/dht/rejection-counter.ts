@@ -1,30 +1,56 @@
+import { admissionKeys } from './rate-limiter.js';
+
+/** Refusals of one host for one reason since the last flush: one `peer_rejected` event. */
+export interface RejectionTally {
+  /** The host (an IPv4 address or an IPv6 /64), as admission counts it. */
+  readonly addr: string;
+  readonly reason: string;
+  readonly count: number;
+}
+
 /**
- * Aggregates rejections per source per window (SPEC §5 `peer_rejected`), so a flood of bad
- * input costs at most one event per source per minute.
+ * Aggregates refusals per source host and reason until the next flush (SPEC §5
+ * `peer_rejected`, issue 11): a flood costs one event per host and reason per flush interval,
+ * however many sockets it uses, and the recorded counts add up to the refusals made. Distinct
+ * keys are bounded; past the bound a reason's refusals are counted under the host `other`, so
+ * a flood from many hosts is still counted in full.
  */
 export class RejectionCounter {
-  private readonly windows = new Map<string, { startedAtMs: number; pending: number }>();
+  private tallies = new Map<string, { addr: string; reason: string; count: number }>();
 
-  constructor(private readonly windowMs: number) {}
+  constructor(private readonly maxKeys = DEFAULT_MAX_KEYS) {}
 
-  /**
-   * Counts one rejection from `source`. Returns how many to record now (this one plus those
-   * held back since the last record), or 0 while the window is still open.
-   */
-  count(source: string, nowMs: number): number {
-    const window = this.windows.get(source);
-    if (window === undefined || nowMs - window.startedAtMs >= this.windowMs) {
-      const count = (window?.pending ?? 0) + 1;
-      this.windows.set(source, { startedAtMs: nowMs, pending: 0 });
-      if (this.windows.size > 10_000) this.forgetOldest();
-      return count;
+  /** Counts one refusal of a request from `addr` (`host:port`, as the transport saw it). */
+  add(addr: string, reason: string): void {
+    const { host } = admissionKeys(addr);
+    let tally = this.tallies.get(`${host} ${reason}`);
+    if (tally === undefined) {
+      const overflow = this.tallies.size >= this.maxKeys;
+      const key = overflow ? `${OVERFLOW_HOST} ${reason}` : `${host} ${reason}`;
+      tally = this.tallies.get(key);
+      if (tally === undefined) {
+        tally = { addr: overflow ? OVERFLOW_HOST : host, reason, count: 0 };
+        this.tallies.set(key, tally);
+      }
     }
-    window.pending++;
-    return 0;
+    tally.count++;
   }
 
-  private forgetOldest(): void {
-    const oldest = this.windows.keys().next();
-    if (oldest.done !== true) this.windows.delete(oldest.value);
+  /** Refusals counted since the last drain, and not yet recorded. */
+  get pending(): number {
+    let total = 0;
+    for (const tally of this.tallies.values()) total += tally.count;
+    return total;
+  }
+
+  /** The tallies to record now, in the order their hosts were first refused; starts afresh. */
+  drain(): RejectionTally[] {
+    const out = [...this.tallies.values()];
+    this.tallies = new Map();
+    return out;
   }
 }
+
+/** Distinct (host, reason) pairs held between flushes: ~100 bytes each, ~1 MB at most. */
+const DEFAULT_MAX_KEYS = 10_000;
+const OVERFLOW_HOST = 'other';

@@ -3,6 +3,7 @@ import type { PeerInfo } from '../core/node-info.js';
 import { decodeFrame, encodeFrame, isDecodeError, type DecodeError } from '../net/frame-codec.js';
 import { ErrorCode, type Body, type WireMessage } from '../net/messages.js';
 import type { RemotePeer } from '../net/transport.js';
+import { peekRid } from './admission.js';
 import { answerRequest } from './handlers/dispatch.js';
 import { storeAnswer } from './handlers/store.js';
 import type { EngineView, NodeDriver } from './node-context.js';
@@ -25,7 +26,7 @@ export function verifySender(
 }
 
 /**
- * The driver's side of one incoming frame: decode, admit, verify the sender against the
+ * The driver's side of one incoming frame: admit, decode, verify the sender against the
  * connection, then record what the handler decided and answer. Bad input gets an `err` and
  * an aggregated peer_rejected; it never throws.
  */
@@ -38,15 +39,17 @@ export function handleIncoming(
 ): void {
   const answer = (rid: number, body: Body): void =>
     reply(encodeFrame({ v: 1, rid, from: node.selfWire, body }));
+  // Admission comes before decoding (SPEC §3.1): a refusal costs a map lookup and an answer.
+  if (!admit(remote.addr)) {
+    node.reject(remote.addr, 'rate_limited');
+    const rid = isDecodeError(input) ? (input.rid ?? 0) : peekRid(input);
+    answer(rid, errorBody(ErrorCode.OVERLOADED, 'rate limited'));
+    return;
+  }
   const message = isDecodeError(input) ? input : decodeFrame(input);
   if (isDecodeError(message)) {
     node.reject(remote.addr, `invalid_frame_${message.code}`);
     answer(message.rid ?? 0, errorBody(message.code, message.reason));
-    return;
-  }
-  if (!admit(remote.addr)) {
-    node.reject(remote.addr, 'rate_limited');
-    answer(message.rid, errorBody(ErrorCode.OVERLOADED, 'rate limited'));
     return;
   }
   if (!('req' in message.body)) {

@@ -36,7 +36,7 @@ export interface ObserveDecision extends Decision {
 
 /**
  * A verified direct exchange with `peer`: refresh it if known (peer_seen at most once per
- * interval, at once when it had failures or moved), add it if its bucket has room, otherwise
+ * interval whatever its address does, at once when it had failures), add it if its bucket has room, otherwise
  * cache it and ping the bucket's head, which is evicted only if it fails.
  */
 export function decideObserved(
@@ -50,8 +50,11 @@ export function decideObserved(
   const { routing } = state;
   const known = routing.byId.get(idHex);
   if (known !== undefined) {
+    // At most once a minute whatever its address does (SPEC §5): a peer rotating its source
+    // port cannot write the log at will; a new address rides on the next peer_seen. A peer
+    // with failures is recorded at once, as that clears them (only our own RPCs cause them).
     const stale = context.nowMs - known.lastSeenAtMs >= config.peerSeenIntervalMs;
-    if (!stale && known.failures === 0 && known.peer.addr === peer.addr) return NO_DECISION;
+    if (!stale && known.failures === 0) return NO_DECISION;
     return only(draft('peer_seen', { id: idHex, addr: peer.addr }, { peer: idHex }));
   }
   const index = bucketIndex(identity.id, peer.identity.id);

@@ -86,6 +86,7 @@ export function sendRpc(
         if (observed !== null) node.observedAs(observed);
       }
       node.exchanged(nowMs);
+      node.rtt.observe(latencyMs);
       observe(node, result.peer);
     } else if (target.identity !== null && !result.answered) {
       node.apply(decideStrike(node, target, result.error, node.context()));

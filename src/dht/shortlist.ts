@@ -2,7 +2,8 @@ import { compareDistance } from '../core/distance.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { NodeId } from '../core/node-id.js';
 
-export type CandidateState = 'new' | 'inflight' | 'answered' | 'failed';
+/** `slow`: queried, no answer within the soft timeout; it no longer holds a lookup slot. */
+export type CandidateState = 'new' | 'inflight' | 'slow' | 'answered' | 'failed';
 
 export interface Candidate {
   readonly peer: PeerInfo;

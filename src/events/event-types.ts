@@ -18,6 +18,8 @@ export interface PointerData {
 
 export type LookupKind = 'node' | 'value' | 'refresh' | 'bootstrap';
 export type RpcOutcome = 'ok' | 'timeout' | 'error';
+/** A lookup step: an RPC's outcome, or `slow` when it passed the soft timeout (SPEC §4.3). */
+export type StepOutcome = RpcOutcome | 'slow';
 export type EvictionReason = 'unresponsive' | 'replaced' | 'diversity' | 'identity_rotated';
 
 export interface EventDataMap {
@@ -64,7 +66,7 @@ export interface EventDataMap {
     peer: string;
     addr: string;
     hop: number;
-    outcome: RpcOutcome;
+    outcome: StepOutcome;
     latency_ms: number;
     returned: string[];
     /** Addresses of `returned`, same order (their /24 matters to the lookup's decisions). */

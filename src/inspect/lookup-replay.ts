@@ -4,7 +4,7 @@ import { makeConfig, type DhtConfig } from '../dht/config.js';
 import { groupOf } from '../dht/diversity.js';
 import { Shortlist, type Candidate } from '../dht/shortlist.js';
 import { parseNodeId, type NodeId } from '../core/node-id.js';
-import type { RpcOutcome } from '../events/event-types.js';
+import type { StepOutcome } from '../events/event-types.js';
 import type { KnownPeer, LookupRecord } from './lookup-record.js';
 
 /**
@@ -14,7 +14,7 @@ import type { KnownPeer, LookupRecord } from './lookup-record.js';
  * (seeds and returned peers carry theirs since `seed_addrs` / `returned_addrs`).
  */
 
-export type ReplayCandidateState = 'new' | 'inflight' | 'answered' | 'failed';
+export type ReplayCandidateState = 'new' | 'inflight' | 'slow' | 'answered' | 'failed';
 
 export interface ReplayCandidate {
   id: string;
@@ -44,7 +44,7 @@ export interface ReplayStep {
   addr: string;
   hop: number;
   cpl: number;
-  outcome: RpcOutcome;
+  outcome: StepOutcome;
   latencyMs: number;
   returned: ReplayReturned[];
   pointers: number;
@@ -178,7 +178,10 @@ export function replayLookup(record: LookupRecord, k = 20, strictIpDiversity = f
     sendUpTo(step.seq);
     const d = step.data;
     const candidate = shortlist.byId.get(d.peer);
-    shortlist.set(d.peer, d.outcome === 'ok' ? 'answered' : 'failed');
+    shortlist.set(
+      d.peer,
+      d.outcome === 'ok' ? 'answered' : d.outcome === 'slow' ? 'slow' : 'failed',
+    );
     const returned = d.returned.map((id, i) => {
       const addr = d.returned_addrs?.[i] ?? null;
       const isNew = shortlist.add({ id, addr }, d.hop + 1, d.peer);
@@ -200,7 +203,10 @@ export function replayLookup(record: LookupRecord, k = 20, strictIpDiversity = f
     });
   }
   sendUpTo(record.finished?.seq ?? Infinity);
-  const stepped = new Set(record.steps.map((s) => s.data.peer));
+  // A query past its soft timeout that never answered afterwards is still unanswered.
+  const stepped = new Set(
+    record.steps.filter((s) => s.data.outcome !== 'slow').map((s) => s.data.peer),
+  );
   const unanswered = record.sent
     .filter((rpc) => !stepped.has(rpc.peer))
     .map((rpc) => ({

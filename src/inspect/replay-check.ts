@@ -131,7 +131,9 @@ export function checkReplay(record: LookupRecord, options: CheckOptions = {}): C
     const step = steps[i]!;
     const d = step.data;
     const candidate = planner.get(d.peer);
-    if (candidate === undefined || candidate.state !== 'inflight')
+    // A query past its soft timeout is still awaited: its answer or hard timeout comes later.
+    const awaited = d.outcome === 'slow' ? ['inflight'] : ['inflight', 'slow'];
+    if (candidate === undefined || !awaited.includes(candidate.state))
       return report(
         {
           step: i + 1,
@@ -141,7 +143,9 @@ export function checkReplay(record: LookupRecord, options: CheckOptions = {}): C
         },
         i,
       );
-    if (d.outcome === 'ok') {
+    if (d.outcome === 'slow') {
+      planner.slow(candidate);
+    } else if (d.outcome === 'ok') {
       planner.answered(candidate, d.pointers > 0);
       d.returned.forEach((id, i) =>
         consider({ id, addr: d.returned_addrs?.[i] ?? null }, candidate.hop + 1),

@@ -6,6 +6,7 @@ import { formatTime, plural } from './time-spec.js';
 const STATE_MARK: Record<ReplayCandidate['state'], string> = {
   answered: '+',
   inflight: '>',
+  slow: '~',
   new: '.',
   failed: 'x',
 };
@@ -37,7 +38,7 @@ export function renderReplay(replay: Replay, width = 100): string {
     `lookup ${replay.id} (${replay.kind}) for ${replay.target}`,
     `started ${formatTime(replay.startedAtMs)}; seeded with ${replay.seeds.length} candidates ` +
       `(closest shares ${replay.seeds[0]?.cpl ?? 0} prefix bits with the target)`,
-    `legend: id:shared-prefix-bits, then + answered, > in flight, . not yet queried ` +
+    `legend: id:shared-prefix-bits, then + answered, > in flight, ~ slow (past its soft timeout), . not yet queried ` +
       `(shortlist = the ${replay.k} closest not failed)`,
     '',
   );
