@@ -61,4 +61,5 @@ export type {
   LookupKind,
   PointerData,
   RpcOutcome,
+  StepOutcome,
 } from '../events/event-types.js';

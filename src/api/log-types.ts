@@ -1,4 +1,4 @@
-import type { EventType, LookupKind, PointerData, RpcOutcome } from '../events/event-types.js';
+import type { EventType, LookupKind, PointerData, StepOutcome } from '../events/event-types.js';
 import type { NodeEvent } from './node-types.js';
 
 /**
@@ -122,7 +122,7 @@ export interface ReplayStep {
   readonly addr: string;
   readonly hop: number;
   readonly cpl: number;
-  readonly outcome: RpcOutcome;
+  readonly outcome: StepOutcome;
   readonly latencyMs: number;
   readonly returned: Array<{
     readonly id: string;

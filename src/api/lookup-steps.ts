@@ -1,4 +1,4 @@
-import type { LookupKind, RpcOutcome, StoredEvent } from '../events/event-types.js';
+import type { LookupKind, StepOutcome, StoredEvent } from '../events/event-types.js';
 
 /** A lookup began: its id is the seq of this event. `seeds` are the hop-1 candidates. */
 export interface LookupStarted {
@@ -18,7 +18,7 @@ export interface LookupStepped {
   readonly peer: string;
   readonly addr: string;
   readonly hop: number;
-  readonly outcome: RpcOutcome;
+  readonly outcome: StepOutcome;
   readonly latencyMs: number;
   /** IDs of the peers it returned. */
   readonly returned: readonly string[];
