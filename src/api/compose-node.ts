@@ -6,7 +6,8 @@ import { toHex } from '../core/bytes.js';
 import type { SigningKey } from '../core/ed25519.js';
 import { TesdError } from '../core/errors.js';
 import { entropySeededRandom } from '../cli/entropy.js';
-import { DEFAULT_CONFIG } from '../dht/config.js';
+import { isLoopback, parseAddress } from '../core/address.js';
+import { DEFAULT_CONFIG, type ReachabilityMode } from '../dht/config.js';
 import { createNode } from '../dht/create-node.js';
 import type { DhtNode } from '../dht/dht-node.js';
 import { restoreState } from '../dht/snapshots.js';
@@ -130,6 +131,7 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
       difficulty: config.difficulty,
       strictIpDiversity: config.strictIpDiversity,
       caps: config.client ? 0 : DEFAULT_CONFIG.caps,
+      ...reachabilitySettings(config, transport.localAddr),
     },
     { state },
   );
@@ -251,4 +253,22 @@ function reportRepair(dataDir: string, pk: string, log: Logger): void {
       `dropped ${result.droppedRows}${range} and ${result.droppedSnapshots} snapshots; ` +
       `the damaged file is kept as ${result.brokenFile}`,
   );
+}
+
+/**
+ * Issue 15: a node checks its reachability and, unless told (`client`, `server`), serves the
+ * DHT only once confirmed. A node bound to loopback only ever talks to its own machine:
+ * nothing to check there, it serves as before.
+ */
+function reachabilitySettings(
+  config: { readonly client: boolean; readonly server: boolean },
+  localAddr: string,
+): { reachabilityMode: ReachabilityMode; reachabilityChecks: boolean } {
+  const loopback = isLoopback(parseAddress(localAddr)?.host ?? '');
+  const reachabilityMode: ReachabilityMode = config.client
+    ? 'client'
+    : config.server || loopback
+      ? 'server'
+      : 'auto';
+  return { reachabilityMode, reachabilityChecks: !loopback };
 }

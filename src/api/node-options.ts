@@ -19,6 +19,8 @@ export interface NodeConfig {
   readonly metrics: HostPort | null;
   readonly difficulty: number;
   readonly client: boolean;
+  /** Advertise the DHT capability without waiting for a reachability check (issue 15). */
+  readonly server: boolean;
   readonly strictIpDiversity: boolean;
   readonly repair: boolean;
 }
@@ -29,6 +31,7 @@ const SETTING_KEYS = [
   'dataDir',
   'difficulty',
   'client',
+  'server',
   'strictIpDiversity',
   'repair',
 ] as const;

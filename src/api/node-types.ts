@@ -31,6 +31,11 @@ export interface NodeOptions {
   readonly difficulty?: number;
   /** Run without the DHT capability: never added to routing tables. */
   readonly client?: boolean;
+  /**
+   * Advertise the DHT capability at once. By default a node on a non-loopback address serves
+   * the DHT only once a reachability check confirmed peers can dial it (docs/protocol.md).
+   */
+  readonly server?: boolean;
   /** Apply the per-/24 limits to loopback addresses too. */
   readonly strictIpDiversity?: boolean;
   /** Start on a broken log by keeping its valid prefix (the logger says what it drops). */
@@ -130,6 +135,21 @@ export interface NodeStatus {
   readonly addr: string;
   readonly caps: number;
   readonly client: boolean;
+  /** The address peers can reach us at: what several distinct hosts observed (issue 15). */
+  readonly advertised_addr: string;
+  /** Whether unsolicited inbound connections reach us (docs/protocol.md, Reachability). */
+  readonly reachability: {
+    readonly status: 'unknown' | 'reachable' | 'unreachable';
+    readonly mode: 'auto' | 'server' | 'client';
+    /** ISO time of the last change. */
+    readonly since: string;
+    readonly reason: string;
+    /** The best-supported observation of our address and how many hosts report it. */
+    readonly observed: { readonly addr: string; readonly voters: number } | null;
+    readonly agreed_addr: string | null;
+    /** One line for an operator: serving the DHT, or a client and why. */
+    readonly summary: string;
+  };
   readonly version: string;
   readonly difficulty: number;
   /** ISO time. */

@@ -26,7 +26,7 @@ export async function startDaemon(config: RunConfig, log: DaemonLog): Promise<Da
   const { restored } = node;
   log.info(
     `tesd ${node.status().version} node ${node.id} on ${node.addr}` +
-      `${config.client ? ' (client)' : ''}; restored ${restored.peers} peers and ` +
+      `${config.client ? ' (client)' : config.server ? ' (server)' : ''}; restored ${restored.peers} peers and ` +
       `${restored.pointers} pointers from the log (seq ${restored.seq}); ` +
       `admin http://${adminAddress}, metrics http://${metricsAddress}/metrics`,
   );

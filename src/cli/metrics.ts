@@ -133,6 +133,23 @@ export class NodeMetrics {
       },
     });
     new Gauge({
+      name: 'tesd_reachable',
+      help: 'Reachability check result: 1 reachable, 0 unreachable, -1 unknown (issue 15)',
+      registers: [this.registry],
+      collect() {
+        const status = node()?.reach.status;
+        this.set(status === 'reachable' ? 1 : status === 'unreachable' ? 0 : -1);
+      },
+    });
+    new Gauge({
+      name: 'tesd_dht_server',
+      help: '1 while the node advertises the DHT capability (routing tables may hold it)',
+      registers: [this.registry],
+      collect() {
+        this.set(((node()?.self.caps ?? 0) & 1) !== 0 ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'tesd_events_last_seq',
       help: 'seq of the last event in the log',
       registers: [this.registry],

@@ -30,6 +30,8 @@ export function statusView(node: DhtNode, info: DaemonInfo) {
     addr: node.self.addr,
     caps: node.self.caps,
     client: !servesDht(node.self.caps),
+    advertised_addr: node.advertisedAddr,
+    reachability: reachabilityView(node),
     version: node.config.version,
     difficulty: node.config.difficulty,
     started_at: new Date(info.startedAtMs).toISOString(),
@@ -44,6 +46,26 @@ export function statusView(node: DhtNode, info: DaemonInfo) {
     events: { last_seq: node.store.lastSeq },
     admin: info.admin,
     metrics: info.metrics,
+  };
+}
+
+/** Reachability and the advertised address as an operator needs them (issue 15). */
+function reachabilityView(node: DhtNode) {
+  const { reach } = node;
+  const leading = reach.observed.leading(node.timers.now());
+  const dht = servesDht(node.self.caps);
+  return {
+    status: reach.status,
+    mode: reach.mode,
+    since: new Date(reach.sinceMs).toISOString(),
+    reason: reach.reason,
+    observed: leading === null ? null : { addr: leading.addr, voters: leading.voters },
+    agreed_addr: reach.observed.agreed,
+    summary: dht
+      ? `serving the DHT (${reach.mode === 'server' ? 'forced by --server' : 'confirmed reachable'})`
+      : reach.mode === 'client'
+        ? 'client (--client): not in routing tables'
+        : `client until confirmed reachable (${reach.status}): not in routing tables`,
   };
 }
 

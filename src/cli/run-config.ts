@@ -20,6 +20,7 @@ export const RUN_DEFAULTS = {
   metrics: '127.0.0.1:9464',
   difficulty: DEFAULT_DIFFICULTY,
   client: false,
+  server: false,
   strictIpDiversity: false,
   repair: false,
 };
@@ -36,6 +37,7 @@ const settingsSchema = z
     metrics: z.string(),
     difficulty: z.number().int().min(0).max(MAX_DIFFICULTY),
     client: z.boolean(),
+    server: z.boolean(),
     strictIpDiversity: z.boolean(),
     repair: z.boolean(),
   })
@@ -52,6 +54,8 @@ export interface RunConfig {
   readonly metrics: HostPort;
   readonly difficulty: number;
   readonly client: boolean;
+  /** Advertise the DHT capability without a reachability check (issue 15). */
+  readonly server: boolean;
   readonly strictIpDiversity: boolean;
   readonly repair: boolean;
 }
@@ -91,6 +95,8 @@ export function resolveRunConfig(
   if (!parsed.success) throw new TesdError('config_invalid', describeIssue(parsed.error));
   const s = parsed.data;
   parseListenAddress(s.bind, '--bind');
+  if (s.client && s.server)
+    throw new TesdError('config_invalid', '--client and --server contradict each other: pick one');
   return {
     bind: s.bind,
     bootstrap: s.bootstrap.map((seed) => parseSeed(seed)),
@@ -99,6 +105,7 @@ export function resolveRunConfig(
     metrics: parseListenAddress(s.metrics, '--metrics'),
     difficulty: s.difficulty,
     client: s.client,
+    server: s.server,
     strictIpDiversity: s.strictIpDiversity,
     repair: s.repair,
   };

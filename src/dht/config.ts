@@ -1,6 +1,9 @@
 import { DEFAULT_DIFFICULTY } from '../core/proof-of-work.js';
 import { Caps } from '../core/node-info.js';
 
+/** `auto`: DHT capability once reachable; `server`/`client`: forced by the operator. */
+export type ReachabilityMode = 'auto' | 'server' | 'client';
+
 /** Engine settings. Numbers here are configuration (SPEC: "numbers with a default"). */
 export interface DhtConfig {
   readonly k: number;
@@ -34,6 +37,21 @@ export interface DhtConfig {
   /** Requests one source address may send per second before it gets error 4. */
   readonly requestsPerSecondPerSource: number;
   readonly version: string;
+  /**
+   * Who decides the DHT capability (issue 15): `server` advertises it, `client` never does,
+   * `auto` advertises it once a reachability check confirmed inbound connections reach us.
+   */
+  readonly reachabilityMode: ReachabilityMode;
+  /** Run reachability checks (dial_back) at all; off in simulations and on loopback. */
+  readonly reachabilityChecks: boolean;
+  /** Re-check this often while reachable. */
+  readonly reachabilityRecheckMs: number;
+  /** Check again this soon while unknown or unreachable. */
+  readonly reachabilityRetryMs: number;
+  /** After the last dial_back answer, wait this long for probes. */
+  readonly probeWaitMs: number;
+  /** Distinct hosts that must observe the same address before we advertise it. */
+  readonly minAddressVoters: number;
 }
 
 export const DEFAULT_CONFIG: DhtConfig = {
@@ -64,6 +82,12 @@ export const DEFAULT_CONFIG: DhtConfig = {
   // unless strictIpDiversity (a devnet, benchmarks).
   requestsPerSecondPerSource: 200,
   version: '0.1.0',
+  reachabilityMode: 'server',
+  reachabilityChecks: false,
+  reachabilityRecheckMs: 10 * 60_000,
+  reachabilityRetryMs: 20_000,
+  probeWaitMs: 5_000,
+  minAddressVoters: 2,
 };
 
 export function makeConfig(overrides: Partial<DhtConfig> = {}): DhtConfig {

@@ -5,8 +5,8 @@ import type { PeerInfo } from '../core/node-info.js';
 import type { Random } from '../core/random.js';
 import { JournalUnavailableError, type EventStore } from '../events/event-store.js';
 import type { EventDataMap, EventType, StoredEvent } from '../events/event-types.js';
-import type { WireNodeInfo } from '../net/messages.js';
-import type { Transport } from '../net/transport.js';
+import type { Body, ReachabilityRequest, WireNodeInfo } from '../net/messages.js';
+import type { RemotePeer, Transport } from '../net/transport.js';
 import { emptyNodeState, evolveNode, type NodeState } from '../projections/node-state.js';
 import { sharedInterner } from '../projections/peer-identity.js';
 import type { DhtConfig } from './config.js';
@@ -24,6 +24,30 @@ import { handleIncoming } from './request-handler.js';
 import { sendRpc } from './rpc-client.js';
 import { peerToWire } from './wire-peers.js';
 import { toHex } from '../core/bytes.js';
+import { DialLimiter, type DialLimits } from './dial-limiter.js';
+import {
+  advertisedCaps,
+  checkReachability,
+  noteObserved,
+  startReachabilityChecks,
+} from './reachability.js';
+import { Reachability } from './reachability-state.js';
+import { answerReachability } from './reachability-requests.js';
+
+/** Dials we make for others' checks: a few a minute whatever the request rate (no amplification). */
+const DIAL_LIMITS: DialLimits = {
+  windowMs: 60_000,
+  perRequester: 2,
+  perTarget: 1,
+  totalPerWindow: 10,
+};
+/** dial_back requests we forward: a check asks us once, a node re-checks every few minutes. */
+const DIAL_BACK_LIMITS: DialLimits = {
+  windowMs: 60_000,
+  perRequester: 6,
+  perTarget: 6,
+  totalPerWindow: 60,
+};
 
 export type { EventRefs };
 
@@ -60,8 +84,14 @@ export class DhtNode implements NodeDriver {
   readonly config: DhtConfig;
   readonly identities: IdentityCache;
   readonly state: NodeState;
-  readonly self: PeerInfo;
-  readonly selfWire: WireNodeInfo;
+  /** Ourselves as peers see us; the caps change with reachability (setCaps). */
+  self: PeerInfo;
+  selfWire: WireNodeInfo;
+  /** Reachability checks and the advertised address by agreement (issue 15). */
+  readonly reach: Reachability;
+  /** Bounds the dials others make us do (`dial`) and forward (`dial_back`). */
+  readonly dialLimiter = new DialLimiter(DIAL_LIMITS);
+  readonly dialBackLimiter = new DialLimiter(DIAL_BACK_LIMITS);
   readonly rejections: RejectionCounter;
   readonly requestLimiter: RateLimiter;
   /** Round trips of our RPCs: the lookups' soft timeout (SPEC §4.3). */
@@ -69,11 +99,6 @@ export class DhtNode implements NodeDriver {
   /** The pending flush of counted rejections, while some wait to be recorded. */
   private rejectionFlush: TimerHandle | null = null;
   readonly warn: (message: string) => void;
-  /**
-   * Our address as peers see it (from their `pong`), for what we advertise as a holder: a node
-   * bound to 0.0.0.0 must not publish 0.0.0.0.
-   */
-  observedAddr: string | null = null;
   /**
    * Last successful exchange with anyone: tells our own outage from peers' failures. None yet
    * at start, so a restarted node's rejoin strikes nobody until something answered it (SPEC §5).
@@ -86,6 +111,7 @@ export class DhtNode implements NodeDriver {
   private nextRid: number;
   private journalError: string | null = null;
   private readonly maintenance: Array<{ cancel(): void }> = [];
+  private readonly oneShots = new Set<{ cancel(): void }>();
 
   constructor(options: DhtNodeOptions) {
     this.key = options.key;
@@ -99,13 +125,16 @@ export class DhtNode implements NodeDriver {
     this.identities.remember(options.identity);
     sharedInterner.share(options.identity);
     this.state = options.state ?? emptyNodeState(options.identity.id, options.identity.idHex);
-    this.self = {
-      identity: options.identity,
-      addr: options.transport.localAddr,
-      caps: options.config.caps,
-    };
+    this.reach = new Reachability(
+      options.config.reachabilityMode,
+      options.config.minAddressVoters,
+      options.timers.now(),
+    );
+    this.self = { identity: options.identity, addr: options.transport.localAddr, caps: 0 };
     this.selfWire = peerToWire(this.self);
     this.rejections = new RejectionCounter();
+    this.setCaps(advertisedCaps(this));
+    this.rejections = new RejectionCounter(options.config.rejectionWindowMs);
     this.requestLimiter = new RateLimiter(options.config.requestsPerSecondPerSource);
     this.warn = options.warn ?? (() => undefined);
     this.nextRid = options.random.u32();
@@ -140,6 +169,23 @@ export class DhtNode implements NodeDriver {
       handleIncoming(this, admit, input, remote, reply),
     );
     if (options.maintenance !== false) startMaintenance(this);
+    if (this.config.reachabilityChecks) startReachabilityChecks(this);
+  }
+
+  /** What we advertise in every `from`: the DHT bit follows reachability (issue 15). */
+  setCaps(caps: number): void {
+    if (caps === this.self.caps && this.selfWire.caps === caps) return;
+    this.self = { ...this.self, caps };
+    this.selfWire = peerToWire(this.self);
+  }
+
+  /** A one-shot timer that stop() cancels. */
+  afterMs(delayMs: number, task: () => void): void {
+    const handle = this.timers.setTimer(delayMs, () => {
+      this.oneShots.delete(handle);
+      task();
+    });
+    this.oneShots.add(handle);
   }
 
   stop(reason: string): void {
@@ -154,12 +200,20 @@ export class DhtNode implements NodeDriver {
   }
 
   bootstrap(seeds: readonly Seed[], done: (result: BootstrapResult) => void): void {
-    bootstrap(this, seeds, done);
+    bootstrap(this, seeds, this.checkAfter(done));
   }
 
   /** After a restart: ping restored peers, bootstrap from `seeds` only if too few answer. */
   rejoin(seeds: readonly Seed[], done: (result: BootstrapResult) => void): void {
-    rejoin(this, seeds, done);
+    rejoin(this, seeds, this.checkAfter(done));
+  }
+
+  /** Once joined there are peers to ask: check reachability then, not only on the timer. */
+  private checkAfter(done: (result: BootstrapResult) => void): (result: BootstrapResult) => void {
+    return (result) => {
+      if (this.config.reachabilityChecks) checkReachability(this);
+      done(result);
+    };
   }
 
   publish(request: PublishRequest, done: (result: PublishResult) => void): void {
@@ -170,10 +224,17 @@ export class DhtNode implements NodeDriver {
     find(this, key, options, done);
   }
 
-  /** Where peers can reach us: the observed address when the bind address is unspecified. */
+  /**
+   * Where peers can reach us (issue 15 item 3): the address several distinct hosts observed;
+   * until they agree, the bind address, or for an unspecified bind (0.0.0.0, [::], which must
+   * never be published) the best-supported observation.
+   */
   get advertisedAddr(): string {
+    const agreed = this.reach.observed.agreed;
+    if (agreed !== null) return agreed;
     const unspecified = /^(0\.0\.0\.0|\[::\]):/.test(this.self.addr);
-    return unspecified && this.observedAddr !== null ? this.observedAddr : this.self.addr;
+    const leading = unspecified ? this.reach.observed.leading(this.timers.now()) : null;
+    return leading?.addr ?? this.self.addr;
   }
 
   get clock(): Clock {
@@ -222,8 +283,13 @@ export class DhtNode implements NodeDriver {
     this.lastSuccessAtMs = nowMs;
   }
 
-  observedAs(addr: string): void {
-    this.observedAddr = addr;
+  answerReachability(request: ReachabilityRequest, peer: PeerInfo, remote: RemotePeer): Body {
+    return answerReachability(this, request, peer, remote);
+  }
+
+  /** A peer at `observerAddr` sees us at `addr`: one vote for the advertised address. */
+  observedAs(addr: string, observerAddr: string): void {
+    noteObserved(this, addr, observerAddr);
   }
 
   /**
@@ -329,5 +395,7 @@ export class DhtNode implements NodeDriver {
   cancelMaintenance(): void {
     for (const handle of this.maintenance) handle.cancel();
     this.maintenance.length = 0;
+    for (const handle of this.oneShots) handle.cancel();
+    this.oneShots.clear();
   }
 }

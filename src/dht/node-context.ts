@@ -5,11 +5,13 @@ import type { PeerInfo } from '../core/node-info.js';
 import type { Random } from '../core/random.js';
 import type { EventStore } from '../events/event-store.js';
 import type { EventDataMap, EventType, StoredEvent } from '../events/event-types.js';
-import type { WireNodeInfo } from '../net/messages.js';
-import type { Transport } from '../net/transport.js';
+import type { Body, ReachabilityRequest, WireNodeInfo } from '../net/messages.js';
+import type { RemotePeer, Transport } from '../net/transport.js';
 import type { NodeState } from '../projections/node-state.js';
 import type { DhtConfig } from './config.js';
 import type { RttEstimator } from './rtt-estimator.js';
+import type { DialLimiter } from './dial-limiter.js';
+import type { Reachability } from './reachability-state.js';
 
 /**
  * The small types the engine's parts share, so that none of them depends on the driver
@@ -92,10 +94,21 @@ export interface NodeDriver extends EngineView {
   rid(): number;
   /** A verified exchange happened at `nowMs` (our network works). */
   exchanged(nowMs: number): void;
-  /** Peers observed our address as `addr` (their `pong`). */
-  observedAs(addr: string): void;
   /** Round trips of our successful RPCs: the lookups' soft timeout (SPEC §4.3). */
   readonly rtt: RttEstimator;
+  /** The peer at `observerAddr` observed our address as `addr` (its `pong` or `dialing`). */
+  observedAs(addr: string, observerAddr: string): void;
+  /** Reachability checks and the votes on our address (issue 15). */
+  readonly reach: Reachability;
+  /** Bounds the dials others make us do (`dial`) and forward (`dial_back`). */
+  readonly dialLimiter: DialLimiter;
+  readonly dialBackLimiter: DialLimiter;
+  /** Changes the caps we advertise in every `from` (the DHT bit follows reachability). */
+  setCaps(caps: number): void;
+  /** A one-shot timer that stop() cancels. */
+  afterMs(delayMs: number, task: () => void): void;
+  /** Answers `dial_back`, `dial` or `probe`; unlike the pure handlers these may send. */
+  answerReachability(request: ReachabilityRequest, peer: PeerInfo, remote: RemotePeer): Body;
   /** Counts a rejection of `addr`, recorded aggregated per source and reason. */
   reject(addr: string, reason: string): void;
   /** Keeps a maintenance timer so stop() can cancel it. */

@@ -78,10 +78,13 @@ export function handleIncoming(
   if (req.op === 'store') {
     const outcome = storePointer(node, req.pointer, peer.addr, peer.identity.idHex);
     answer(message.rid, storeAnswer(outcome));
+  } else if (req.op === 'dial_back' || req.op === 'dial' || req.op === 'probe') {
+    answer(message.rid, node.answerReachability(req, peer, remote));
   } else {
     answer(message.rid, answerRequest(node, req, peer, remote, nowMs).body);
   }
   node.exchanged(nowMs);
+  node.reach.noteVerified(peer);
   observe(node, peer);
 }
 

@@ -38,6 +38,9 @@ const EXPECTED_RESPONSE: Record<Request['op'], Response['op']> = {
   find_node: 'nodes',
   find_value: 'value',
   store: 'stored',
+  dial_back: 'dialing',
+  dial: 'will_dial',
+  probe: 'probed',
 };
 
 /**
@@ -60,6 +63,7 @@ export function sendRpc(
     { peer: peerHex, lookup },
   );
   const sentAtMs = node.timers.now();
+  node.reach.noteContacted(target.addr, sentAtMs);
   node.transport.request(target.addr, frame, node.config.rpcTimeoutMs, (outcome) => {
     const nowMs = node.timers.now();
     const latencyMs = nowMs - sentAtMs;
@@ -83,10 +87,11 @@ export function sendRpc(
     if (result.ok) {
       if (result.response.op === 'pong') {
         const observed = normalizeAddress(result.response.observed);
-        if (observed !== null) node.observedAs(observed);
+        if (observed !== null) node.observedAs(observed, result.peer.addr);
       }
       node.exchanged(nowMs);
       node.rtt.observe(latencyMs);
+      node.reach.noteVerified(result.peer);
       observe(node, result.peer);
     } else if (target.identity !== null && !result.answered) {
       node.apply(decideStrike(node, target, result.error, node.context()));

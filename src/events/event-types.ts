@@ -93,6 +93,25 @@ export interface EventDataMap {
     peers: number;
     previous: number | null;
   };
+  /**
+   * The address we advertise changed (issue 15 item 3): `observed` is what several distinct
+   * hosts (`voters`) reported; `addr` is what we now advertise.
+   */
+  advertised_address_changed: {
+    addr: string;
+    previous: string;
+    observed: string;
+    voters: number;
+  };
+  /** A reachability check changed our status (issue 15 item 2); `caps` is what we now advertise. */
+  reachability_changed: {
+    status: 'unknown' | 'reachable' | 'unreachable';
+    previous: 'unknown' | 'reachable' | 'unreachable';
+    addr: string;
+    mode: 'auto' | 'server' | 'client';
+    caps: number;
+    reason: string;
+  };
 }
 
 export type EventType = keyof EventDataMap;
@@ -123,6 +142,8 @@ export const EVENT_TYPES = [
   'journal_paused',
   'journal_resumed',
   'network_size_estimated',
+  'advertised_address_changed',
+  'reachability_changed',
 ] as const satisfies readonly EventType[];
 
 /** An event as the engine emits it: the store assigns `seq` and `hash`. */

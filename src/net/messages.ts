@@ -39,6 +39,10 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('find_node'), target: bytes(20) }),
   z.object({ op: z.literal('find_value'), key: bytes(20) }),
   z.object({ op: z.literal('store'), pointer: pointerSchema }),
+  // Reachability (docs/protocol.md): have a third node dial me; dial someone; the dial itself.
+  z.object({ op: z.literal('dial_back'), token: bytes(16) }),
+  z.object({ op: z.literal('dial'), addr: address, token: bytes(16) }),
+  z.object({ op: z.literal('probe'), token: bytes(16) }),
 ]);
 
 export const responseSchema = z.discriminatedUnion('op', [
@@ -51,6 +55,9 @@ export const responseSchema = z.discriminatedUnion('op', [
     more: z.boolean(),
   }),
   z.object({ op: z.literal('stored'), ok: z.boolean(), reason: z.string().max(200).optional() }),
+  z.object({ op: z.literal('dialing'), observed: address, asked: z.boolean() }),
+  z.object({ op: z.literal('will_dial'), ok: z.boolean() }),
+  z.object({ op: z.literal('probed') }),
 ]);
 
 export const errorBodySchema = z.object({ code: uint(0xffff), reason: z.string().max(500) });
@@ -77,7 +84,19 @@ export type Body = z.infer<typeof bodySchema>;
 export type WireMessage = z.infer<typeof wireMessageSchema>;
 export type RequestOp = Request['op'];
 
-export const REQUEST_OPS: readonly RequestOp[] = ['ping', 'find_node', 'find_value', 'store'];
+/** The requests of SPEC §3.3, answered by the pure handlers (the reachability ones are the driver's). */
+export type CoreRequest = Exclude<Request, { op: 'dial_back' | 'dial' | 'probe' }>;
+export type ReachabilityRequest = Extract<Request, { op: 'dial_back' | 'dial' | 'probe' }>;
+
+export const REQUEST_OPS: readonly RequestOp[] = [
+  'ping',
+  'find_node',
+  'find_value',
+  'store',
+  'dial_back',
+  'dial',
+  'probe',
+];
 
 /** Error codes of SPEC §3.4. */
 export const ErrorCode = {

@@ -153,6 +153,8 @@ const KEYS = Object.fromEntries(
     'sig',
     'idx',
     'holder',
+    'token',
+    'asked',
   ].map((name) => {
     const utf8 = textEncoder.encode(name);
     return [name, Uint8Array.from([0xa0 | utf8.length, ...utf8])];
@@ -253,6 +255,23 @@ function request(w: Writer, req: Request): void {
       w.str('store');
       key(w, 'pointer');
       pointer(w, req.pointer);
+      return;
+    case 'dial_back':
+    case 'probe':
+      w.map(2);
+      key(w, 'op');
+      w.str(req.op);
+      key(w, 'token');
+      w.bin(req.token);
+      return;
+    case 'dial':
+      w.map(3);
+      key(w, 'op');
+      w.str('dial');
+      key(w, 'addr');
+      w.str(req.addr);
+      key(w, 'token');
+      w.bin(req.token);
   }
 }
 
@@ -294,6 +313,27 @@ function response(w: Writer, res: Response): void {
         key(w, 'reason');
         w.str(res.reason);
       }
+      return;
+    case 'dialing':
+      w.map(3);
+      key(w, 'op');
+      w.str('dialing');
+      key(w, 'observed');
+      w.str(res.observed);
+      key(w, 'asked');
+      w.bool(res.asked);
+      return;
+    case 'will_dial':
+      w.map(2);
+      key(w, 'op');
+      w.str('will_dial');
+      key(w, 'ok');
+      w.bool(res.ok);
+      return;
+    case 'probed':
+      w.map(1);
+      key(w, 'op');
+      w.str('probed');
   }
 }
 

@@ -170,6 +170,16 @@ function request(value: unknown, path: string): Request | undefined {
       const pointer = validatePointer(o.pointer, `${path}.pointer`);
       return pointer === undefined ? undefined : { op: 'store', pointer };
     }
+    case 'dial_back':
+    case 'probe':
+      return isBytes(o.token, 16)
+        ? { op: o.op, token: o.token }
+        : fail(`${path}.token`, 'expected 16 bytes');
+    case 'dial':
+      if (!isAddress(o.addr)) return fail(`${path}.addr`, 'expected an address');
+      return isBytes(o.token, 16)
+        ? { op: 'dial', addr: o.addr, token: o.token }
+        : fail(`${path}.token`, 'expected 16 bytes');
     default:
       return fail(`${path}.op`, 'unknown op');
   }
@@ -197,6 +207,17 @@ function response(value: unknown, path: string): Response | undefined {
     }
     case 'stored':
       return stored(o, path);
+    case 'dialing':
+      if (!isAddress(o.observed)) return fail(`${path}.observed`, 'expected an address');
+      return typeof o.asked === 'boolean'
+        ? { op: 'dialing', observed: o.observed, asked: o.asked }
+        : fail(`${path}.asked`, 'expected boolean');
+    case 'will_dial':
+      return typeof o.ok === 'boolean'
+        ? { op: 'will_dial', ok: o.ok }
+        : fail(`${path}.ok`, 'expected boolean');
+    case 'probed':
+      return { op: 'probed' };
     default:
       return fail(`${path}.op`, 'unknown op');
   }

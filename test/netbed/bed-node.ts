@@ -1,7 +1,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, TESD, waitFor } from '../e2e/tesd-process.js';
+import { REPO, runTesd, TESD, waitFor } from '../e2e/tesd-process.js';
 import type { Host, NetBed } from './bed.js';
 
 /**
@@ -29,6 +29,13 @@ export interface NodeStatus {
   addr: string;
   peers: number;
   client: boolean;
+  advertised_addr: string;
+  reachability: {
+    status: string;
+    reason: string;
+    summary: string;
+    agreed_addr: string | null;
+  };
   bootstrap: { answered: number; table_size: number } | null;
   [field: string]: unknown;
 }
@@ -91,8 +98,20 @@ export async function nodePeers(bed: NetBed, node: BedNode): Promise<PeerRow[]> 
   return (await admin<{ peers: PeerRow[] }>(bed, node, 'GET', '/peers')).peers;
 }
 
-export function findKey(bed: NetBed, node: BedNode, key: string): Promise<FindView> {
-  return admin<FindView>(bed, node, 'GET', `/find/${key}`);
+export function findKey(
+  bed: NetBed,
+  node: BedNode,
+  key: string,
+  options: { all?: boolean } = {},
+): Promise<FindView> {
+  return admin<FindView>(bed, node, 'GET', `/find/${key}${options.all === true ? '?all=1' : ''}`);
+}
+
+/** Read-only SQL over a node's event log (`tesd sql`, which works while the node runs). */
+export async function nodeSql<T>(node: BedNode, query: string): Promise<T[]> {
+  const result = await runTesd(['sql', '--data-dir', node.dataDir, query, '--json']);
+  if (result.code !== 0) throw new Error(`tesd sql: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T[];
 }
 
 export function publishTessera(

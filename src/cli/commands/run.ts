@@ -24,6 +24,7 @@ interface RunFlags {
   metrics?: string;
   difficulty?: number;
   client?: boolean;
+  server?: boolean;
   strictIpDiversity?: boolean;
   repair?: boolean;
   config?: string;
@@ -58,6 +59,10 @@ export function registerRunCommand(program: Command): void {
       integerOption(0, MAX_DIFFICULTY),
     )
     .option('--client', 'run without the DHT capability: never added to routing tables')
+    .option(
+      '--server',
+      'advertise the DHT capability without waiting for a reachability check (a host you know is reachable)',
+    )
     .option('--strict-ip-diversity', 'apply the per-/24 limits to loopback addresses too')
     .option('--repair', 'start on a broken log by keeping its valid prefix (says what it drops)')
     .option('--config <file>', 'JSON file of these settings (camelCase keys); flags override it')
@@ -72,6 +77,7 @@ export function registerRunCommand(program: Command): void {
         ...(flags.metrics !== undefined && { metrics: flags.metrics }),
         ...(flags.difficulty !== undefined && { difficulty: flags.difficulty }),
         ...(flags.client === true && { client: true }),
+        ...(flags.server === true && { server: true }),
         ...(flags.strictIpDiversity === true && { strictIpDiversity: true }),
         ...(flags.repair === true && { repair: true }),
       };
@@ -82,7 +88,7 @@ export function registerRunCommand(program: Command): void {
           `configuration OK: bind ${config.bind}, data dir ${config.dataDir}, ` +
             `admin ${formatListenAddress(config.admin)}, metrics ${formatListenAddress(config.metrics)}, ` +
             `${config.bootstrap.length} bootstrap peers, difficulty ${config.difficulty}` +
-            `${config.client ? ', client' : ''}\n`,
+            `${config.client ? ', client' : config.server ? ', server' : ''}\n`,
         );
         return;
       }

@@ -1,5 +1,5 @@
 import type { PeerInfo } from '../../core/node-info.js';
-import type { Body, Request } from '../../net/messages.js';
+import type { Body, CoreRequest } from '../../net/messages.js';
 import type { RemotePeer } from '../../net/transport.js';
 import type { EngineView, EventDraft } from '../node-context.js';
 import { handleFindNode } from './find-node.js';
@@ -18,7 +18,7 @@ const NOTHING: readonly EventDraft[] = [];
 /** One handler per request op; each reads the state and returns values, touching nothing. */
 export function answerRequest(
   view: EngineView,
-  request: Request,
+  request: CoreRequest,
   peer: PeerInfo,
   remote: RemotePeer,
   nowMs: number,

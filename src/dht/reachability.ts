@@ -1,0 +1,175 @@
+import { parseAddress, sourceHost } from '../core/address.js';
+import { toHex } from '../core/bytes.js';
+import { Caps, type PeerInfo } from '../core/node-info.js';
+import { lookup } from './iterative-lookup.js';
+import type { NodeDriver } from './node-context.js';
+import type { ReachabilityStatus, Round } from './reachability-state.js';
+import { sendRpc } from './rpc-client.js';
+
+/**
+ * Reachability (issue 15 item 2; docs/protocol.md "Reachability"). A node learns whether
+ * unsolicited inbound connections reach it by asking peers (`dial_back`) to have a third node
+ * dial its observed address (`dial` → `probe`). Only a probe from a host this node never sent
+ * a request to counts: a NAT passes traffic from hosts we contacted, so their probes prove
+ * nothing. In `auto` mode the node advertises the DHT capability only once a probe counted,
+ * so public routing tables never hold a node others cannot reach.
+ */
+
+/** Peers asked per check, each to have a third node dial us. */
+const ASKED_PER_CHECK = 3;
+/** Peers that said they forwarded, with no probe at all arriving, before we say unreachable. */
+const FORWARDS_FOR_UNREACHABLE = 2;
+
+/** The caps a node advertises: its configured caps, without DHT unless its mode and reachability allow it. */
+export function advertisedCaps(node: NodeDriver): number {
+  const { mode, status } = node.reach;
+  const withoutDht = node.config.caps & ~Caps.DHT;
+  if (mode === 'client') return withoutDht;
+  if (mode === 'auto' && status !== 'reachable') return withoutDht;
+  return node.config.caps;
+}
+
+/** Starts the checks: one now, then every retry (while not reachable) or recheck interval. */
+export function startReachabilityChecks(node: NodeDriver): void {
+  const tick = (): void => {
+    const delayMs =
+      node.reach.status === 'reachable'
+        ? node.config.reachabilityRecheckMs
+        : node.config.reachabilityRetryMs;
+    node.afterMs(delayMs, () => {
+      checkReachability(node);
+      tick();
+    });
+  };
+  checkReachability(node);
+  tick();
+}
+
+/**
+ * One check: ask a few peers on distinct hosts to have a third node dial us, then wait for
+ * probes. Their answers also tell us how they observe our address (the agreement input).
+ */
+export function checkReachability(node: NodeDriver): void {
+  const { reach } = node;
+  if (reach.checking) return;
+  const asked = peersToAsk(node);
+  if (asked.length === 0) return;
+  reach.checking = true;
+  const round: Round = { tokens: [], forwarded: 0, counted: [], inconclusive: 0 };
+  let waiting = asked.length;
+  for (const peer of asked) {
+    const token = node.random.bytes(16);
+    round.tokens.push(toHex(token));
+    reach.pending.set(toHex(token), round);
+    sendRpc(node, peer, { op: 'dial_back', token }, null, (result) => {
+      if (result.ok && result.response.op === 'dialing') {
+        noteObserved(node, result.response.observed, result.peer.addr);
+        if (result.response.asked) round.forwarded++;
+      }
+      if (--waiting === 0) node.afterMs(node.config.probeWaitMs, () => conclude(node, round));
+    });
+  }
+}
+
+/** A `probe` arrived from `remote` with `tokenHex`. */
+export function probeArrived(node: NodeDriver, tokenHex: string, remote: string): void {
+  const round = node.reach.pending.get(tokenHex);
+  if (round === undefined) return;
+  if (node.reach.hasContacted(remote)) round.inconclusive++;
+  else round.counted.push(remote);
+}
+
+/** A peer told us how it sees us: one vote for the advertised address (by agreement). */
+export function noteObserved(node: NodeDriver, observed: string, observerAddr: string): void {
+  const now = node.timers.now();
+  const previous = node.advertisedAddr;
+  const agreed = node.reach.observed.observe(observed, observerAddr, now);
+  if (agreed === null) return;
+  node.record('advertised_address_changed', {
+    addr: node.advertisedAddr,
+    previous,
+    observed: agreed,
+    voters: node.reach.observed.leading(now)?.voters ?? 0,
+  });
+  // Reachability belongs to an address: a new one is checked again at once.
+  if (node.config.reachabilityChecks) node.afterMs(0, () => checkReachability(node));
+}
+
+function conclude(node: NodeDriver, round: Round): void {
+  const { reach } = node;
+  for (const token of round.tokens) reach.pending.delete(token);
+  reach.checking = false;
+  if (round.counted.length > 0)
+    setStatus(node, 'reachable', `dialled unsolicited by ${round.counted.join(', ')}`);
+  else if (round.inconclusive === 0 && round.forwarded >= FORWARDS_FOR_UNREACHABLE)
+    setStatus(
+      node,
+      'unreachable',
+      `${round.forwarded} peers had a third node dial us; none got through`,
+    );
+}
+
+function setStatus(node: NodeDriver, status: ReachabilityStatus, reason: string): void {
+  const { reach } = node;
+  reach.reason = reason;
+  if (reach.status === status) return;
+  const previous = reach.status;
+  const previousCaps = node.self.caps;
+  reach.status = status;
+  reach.sinceMs = node.timers.now();
+  node.setCaps(advertisedCaps(node));
+  node.record('reachability_changed', {
+    status,
+    previous,
+    addr: node.advertisedAddr,
+    mode: reach.mode,
+    caps: node.self.caps,
+    reason,
+  });
+  // Newly serving the DHT: meet the closest peers, so their tables take us in now.
+  if (node.self.caps !== previousCaps && (node.self.caps & Caps.DHT) !== 0)
+    lookup(node, { target: node.identity.id, kind: 'refresh' }, () => undefined);
+}
+
+/** Up to ASKED_PER_CHECK verified peers on distinct hosts, table peers and recent ones. */
+function peersToAsk(node: NodeDriver): PeerInfo[] {
+  const candidates = [
+    ...[...node.state.routing.byId.values()].map((e) => e.peer),
+    ...node.reach.recentPeers(),
+  ];
+  const out: PeerInfo[] = [];
+  const hosts = new Set<string>();
+  while (candidates.length > 0 && out.length < ASKED_PER_CHECK) {
+    const [peer] = candidates.splice(node.random.int(candidates.length), 1);
+    const parsed = parseAddress(peer!.addr);
+    if (parsed === null) continue;
+    const host = sourceHost(parsed.host);
+    if (hosts.has(host)) continue;
+    hosts.add(host);
+    out.push(peer!);
+  }
+  return out;
+}
+
+/**
+ * A third party for someone's check: a verified peer on another host than the requester
+ * and of the same address family (an IPv4-only node cannot dial an IPv6 address).
+ */
+export function thirdParty(node: NodeDriver, requesterAddr: string): PeerInfo | null {
+  const requester = parseAddress(requesterAddr);
+  if (requester === null) return null;
+  const requesterHost = sourceHost(requester.host);
+  const ipv6 = requester.host.includes(':');
+  const candidates = [
+    ...[...node.state.routing.byId.values()].map((e) => e.peer),
+    ...node.reach.recentPeers(),
+  ].filter((peer) => {
+    const parsed = parseAddress(peer.addr);
+    return (
+      parsed !== null &&
+      parsed.host.includes(':') === ipv6 &&
+      sourceHost(parsed.host) !== requesterHost
+    );
+  });
+  return candidates.length === 0 ? null : candidates[node.random.int(candidates.length)]!;
+}
