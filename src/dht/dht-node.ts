@@ -37,9 +37,9 @@ import { answerReachability } from './reachability-requests.js';
 /** Dials we make for others' checks: a few a minute whatever the request rate (no amplification). */
 const DIAL_LIMITS: DialLimits = {
   windowMs: 60_000,
-  perRequester: 2,
-  perTarget: 1,
-  totalPerWindow: 10,
+  perRequester: 6,
+  perTarget: 3,
+  totalPerWindow: 30,
 };
 /** dial_back requests we forward: a check asks us once, a node re-checks every few minutes. */
 const DIAL_BACK_LIMITS: DialLimits = {
@@ -283,8 +283,13 @@ export class DhtNode implements NodeDriver {
     this.lastSuccessAtMs = nowMs;
   }
 
-  answerReachability(request: ReachabilityRequest, peer: PeerInfo, remote: RemotePeer): Body {
-    return answerReachability(this, request, peer, remote);
+  answerReachability(
+    request: ReachabilityRequest,
+    peer: PeerInfo,
+    remote: RemotePeer,
+    answer: (body: Body) => void,
+  ): void {
+    answerReachability(this, request, peer, remote, answer);
   }
 
   /** A peer at `observerAddr` sees us at `addr`: one vote for the advertised address. */

@@ -108,7 +108,12 @@ export interface NodeDriver extends EngineView {
   /** A one-shot timer that stop() cancels. */
   afterMs(delayMs: number, task: () => void): void;
   /** Answers `dial_back`, `dial` or `probe`; unlike the pure handlers these may send. */
-  answerReachability(request: ReachabilityRequest, peer: PeerInfo, remote: RemotePeer): Body;
+  answerReachability(
+    request: ReachabilityRequest,
+    peer: PeerInfo,
+    remote: RemotePeer,
+    answer: (body: Body) => void,
+  ): void;
   /** Counts a rejection of `addr`, recorded aggregated per source and reason. */
   reject(addr: string, reason: string): void;
   /** Keeps a maintenance timer so stop() can cancel it. */

@@ -16,15 +16,18 @@ export function answerReachability(
   request: ReachabilityRequest,
   peer: PeerInfo,
   remote: RemotePeer,
-): Body {
+  answer: (body: Body) => void,
+): void {
   switch (request.op) {
     case 'dial_back':
-      return dialBack(node, request.token, peer, remote);
+      dialBack(node, request.token, peer, remote, answer);
+      return;
     case 'dial':
-      return dial(node, request.addr, request.token, remote);
+      answer(dial(node, request.addr, request.token, remote));
+      return;
     case 'probe':
       probeArrived(node, toHex(request.token), remote.addr);
-      return { res: { op: 'probed' } };
+      answer({ res: { op: 'probed' } });
   }
 }
 
@@ -39,14 +42,16 @@ function dialBack(
   token: Uint8Array,
   requester: PeerInfo,
   remote: RemotePeer,
-): Body {
+  answer: (body: Body) => void,
+): void {
   const parsed = parseAddress(remote.addr);
   const host = parsed === null ? remote.addr : sourceHost(parsed.host);
   const allowed = node.dialBackLimiter.allow(host, host, node.timers.now());
   const third = allowed ? thirdParty(node, remote.addr) : null;
   const asked = third !== null && third.identity.idHex !== requester.identity.idHex;
+  // Answer at once: waiting for the third node would outlast the requester's RPC timeout.
   if (asked) sendRpc(node, third, { op: 'dial', addr: remote.addr, token }, null, () => undefined);
-  return { res: { op: 'dialing', observed: remote.addr, asked } };
+  answer({ res: { op: 'dialing', observed: remote.addr, asked } });
 }
 
 /**

@@ -34,6 +34,8 @@ export class Reachability {
   private readonly contacted = new Map<string, number>();
   private readonly recent = new Map<string, PeerInfo>();
   checking = false;
+  /** Consecutive rounds in which third nodes dialled and nothing arrived. */
+  silentRounds = 0;
 
   constructor(
     readonly mode: ReachabilityMode,

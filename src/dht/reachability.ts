@@ -101,12 +101,17 @@ function conclude(node: NodeDriver, round: Round): void {
   reach.checking = false;
   if (round.counted.length > 0)
     setStatus(node, 'reachable', `dialled unsolicited by ${round.counted.join(', ')}`);
-  else if (round.inconclusive === 0 && round.forwarded >= FORWARDS_FOR_UNREACHABLE)
+  else if (round.inconclusive === 0 && round.forwarded >= FORWARDS_FOR_UNREACHABLE) {
+    // One silent round does not undo a confirmation (a lost probe, a busy third node).
+    reach.silentRounds++;
+    if (reach.status === 'reachable' && reach.silentRounds < 2) return;
     setStatus(
       node,
       'unreachable',
       `${round.forwarded} peers had a third node dial us; none got through`,
     );
+  }
+  if (round.counted.length > 0) reach.silentRounds = 0;
 }
 
 function setStatus(node: NodeDriver, status: ReachabilityStatus, reason: string): void {

@@ -79,7 +79,7 @@ export function handleIncoming(
     const outcome = storePointer(node, req.pointer, peer.addr, peer.identity.idHex);
     answer(message.rid, storeAnswer(outcome));
   } else if (req.op === 'dial_back' || req.op === 'dial' || req.op === 'probe') {
-    answer(message.rid, node.answerReachability(req, peer, remote));
+    node.answerReachability(req, peer, remote, (body) => answer(message.rid, body));
   } else {
     answer(message.rid, answerRequest(node, req, peer, remote, nowMs).body);
   }
