@@ -112,7 +112,7 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
     seq: state.lastSeq,
   };
 
-  const transport = await createTransport(config.bind, key);
+  const transport = await createTransport(config.bind, key, !config.strictIpDiversity);
   cleanup.push(() => transport.close());
   const metrics = new NodeMetrics();
   const node = createNode(
@@ -218,9 +218,15 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
 }
 
 /** The library only says "could not bind": probe the port with a plain UDP socket for why. */
-async function createTransport(bind: string, key: SigningKey): Promise<QuicTransport> {
+async function createTransport(
+  bind: string,
+  key: SigningKey,
+  loopbackExempt: boolean,
+): Promise<QuicTransport> {
   try {
-    return await QuicTransport.create({ bind, key, logLevel: 'error' });
+    // Loopback is exempt from the per-host connection ceiling exactly as from the request
+    // limits and diversity caps: unless the node runs with --strict-ip-diversity (SPEC §3.1).
+    return await QuicTransport.create({ bind, key, logLevel: 'error', loopbackExempt });
   } catch (error) {
     if (!(error instanceof TesdError) || error.code !== 'bind_failed') throw error;
     const reason = await probeUdp(bind);
