@@ -141,6 +141,22 @@ describe('a real node whose journal cannot write', () => {
     assert.ok('res' in again.body && again.body.res.op === 'stored' && again.body.res.ok);
     assert.equal(await publishStatus(), 200);
 
+    // Commits are asynchronous (the writer thread): wait until the second store is durable
+    // before reading the log from another connection.
+    const ourSeqs = (): number[] => {
+      const reader = SqliteEventStore.openReadOnly(node.dataDir);
+      try {
+        return [...reader.read({ type: 'pointer_stored' })]
+          .filter(
+            (e) =>
+              (e.data as { publisher: string }).publisher === Buffer.from(key.pk).toString('hex'),
+          )
+          .map((e) => (e.data as { seq: number }).seq);
+      } finally {
+        reader.close();
+      }
+    };
+    await waitFor('the second store to be committed', () => Promise.resolve(ourSeqs().length >= 2));
     const log = SqliteEventStore.openReadOnly(node.dataDir);
     try {
       const types = [...log.read({ type: 'journal_paused' })].concat([
