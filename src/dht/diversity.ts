@@ -1,36 +1,22 @@
-import { diversityGroup, isLoopback, parseAddress } from '../core/address.js';
+import { addressGroups } from '../projections/network-groups.js';
 import type { RoutingEntry, RoutingState } from '../projections/routing-table.js';
 import type { DhtConfig } from './config.js';
 
 /**
- * IP diversity (SPEC §2): at most 2 peers of one /24 (/64) per bucket and 10 in the table.
- * Proof of work slows Sybils down; this stops one network from filling a table.
- * Returns the group an address counts in, or null when it is exempt (loopback, not strict).
+ * IP diversity (SPEC §2): at most 2 peers of one IPv4 /24 (IPv6 /64) per bucket and 10 of one
+ * IPv4 /24 (IPv6 /48) in the table. Proof of work slows Sybils down; this stops one network
+ * from filling a table. Returns the per-bucket group an address counts in (also the lookup
+ * window's), or null when it is exempt (loopback, not strict).
  */
 export function groupOf(addr: string, config: DhtConfig): string | null {
-  const cache = config.strictIpDiversity ? strictGroups : lenientGroups;
-  let group = cache.get(addr);
-  if (group === undefined) {
-    group = computeGroup(addr, config.strictIpDiversity);
-    // Parsing an address costs more than the rest of a diversity check: remember a bounded few.
-    if (cache.size >= GROUP_CACHE_SIZE) cache.clear();
-    cache.set(addr, group);
-  }
-  return group;
+  const groups = addressGroups(addr);
+  return groups.loopback && !config.strictIpDiversity ? null : groups.bucket;
 }
 
-const GROUP_CACHE_SIZE = 100_000;
-const strictGroups = new Map<string, string | null>();
-const lenientGroups = new Map<string, string | null>();
-
-function computeGroup(addr: string, strict: boolean): string | null {
-  const parsed = parseAddress(addr);
-  if (parsed === null) return 'invalid';
-  if (!strict && isLoopback(parsed.host)) return null;
-  return diversityGroup(parsed.host);
-}
-
-/** Whether `addr` fits the caps; `leavingHex` is a peer about to be evicted, not counted. */
+/**
+ * Whether `addr` fits the caps; `leavingHex` is a peer about to be evicted, not counted. The
+ * table-wide count is kept by the routing table's fold (one map lookup, not a scan).
+ */
 export function diversityAllows(
   state: RoutingState,
   bucketEntries: readonly RoutingEntry[],
@@ -38,13 +24,14 @@ export function diversityAllows(
   config: DhtConfig,
   leavingHex?: string,
 ): boolean {
-  const group = groupOf(addr, config);
-  if (group === null) return true;
-  const inBucket = bucketEntries.filter((e) => groupOf(e.peer.addr, config) === group).length;
+  const groups = addressGroups(addr);
+  if (groups.loopback && !config.strictIpDiversity) return true;
+  let inBucket = 0;
+  for (const entry of bucketEntries)
+    if (addressGroups(entry.peer.addr).bucket === groups.bucket) inBucket++;
   if (inBucket >= config.maxPeersPerGroupPerBucket) return false;
-  let inTable = 0;
-  for (const entry of state.byId.values())
-    if (groupOf(entry.peer.addr, config) === group && entry.peer.identity.idHex !== leavingHex)
-      inTable++;
+  let inTable = state.tableGroups.get(groups.table) ?? 0;
+  const leaving = leavingHex === undefined ? undefined : state.byId.get(leavingHex);
+  if (leaving !== undefined && addressGroups(leaving.peer.addr).table === groups.table) inTable--;
   return inTable < config.maxPeersPerGroupInTable;
 }

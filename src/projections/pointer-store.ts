@@ -1,4 +1,4 @@
-import { diversityGroup, parseAddress } from '../core/address.js';
+import { addressGroups, INVALID_GROUPS } from './network-groups.js';
 import type { Pointer } from '../core/pointer.js';
 import type { EventOf, EventType, PointerData, StoredEvent } from '../events/event-types.js';
 import { unreachable } from './unreachable.js';
@@ -37,9 +37,10 @@ export function emptyPointers(): PointerState {
   };
 }
 
+/** The per-source quota's group (SPEC §4.2): an IPv4 /24, an IPv6 /48 (one site's allocation). */
 export function sourceGroupOf(addr: string): string {
-  const parsed = parseAddress(addr);
-  return parsed === null ? addr : diversityGroup(parsed.host);
+  const groups = addressGroups(addr);
+  return groups === INVALID_GROUPS ? addr : groups.table;
 }
 
 /** The events the pointer store folds: restart reads exactly these (with the routing table's). */

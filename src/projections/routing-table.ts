@@ -5,6 +5,7 @@ import type { NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
 import { ID_BITS, type NodeId } from '../core/node-id.js';
 import type { EventOf, EventType, StoredEvent } from '../events/event-types.js';
+import { addressGroups } from './network-groups.js';
 import { unreachable } from './unreachable.js';
 import { sharedInterner, type IdentityInterner } from './peer-identity.js';
 
@@ -39,6 +40,11 @@ export interface RoutingState {
   readonly selfHex: string;
   readonly buckets: Array<Bucket | undefined>;
   readonly byId: Map<string, RoutingEntry>;
+  /**
+   * Entries per table-wide diversity group (IPv4 /24, IPv6 /48): the IP-diversity cap reads
+   * one count instead of scanning the table for every newcomer.
+   */
+  readonly tableGroups: Map<string, number>;
   readonly interner: IdentityInterner;
 }
 
@@ -52,6 +58,7 @@ export function emptyRouting(
     selfHex,
     buckets: new Array<Bucket | undefined>(ID_BITS),
     byId: new Map(),
+    tableGroups: new Map(),
     interner,
   };
 }
@@ -106,7 +113,7 @@ function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
       bucket.entries.push(entry);
       invariant(bucket.entries.length <= BUCKET_SIZE, `bucket ${d.bucket} exceeds k`);
       bucket.lastActivityAtMs = event.at;
-      state.byId.set(entry.peer.identity.idHex, entry);
+      index(state, entry);
       return state;
     }
     case 'peer_seen': {
@@ -122,7 +129,8 @@ function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
       removeEntry(bucket, entry);
       bucket.entries.push(moved);
       bucket.lastActivityAtMs = event.at;
-      state.byId.set(entry.peer.identity.idHex, moved);
+      unindex(state, entry);
+      index(state, moved);
       return state;
     }
     case 'peer_cached': {
@@ -168,7 +176,21 @@ function removePeer(state: RoutingState, idHex: string): void {
   const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
   removeEntry(bucket, entry);
   removeReplacement(bucket, idHex);
-  state.byId.delete(idHex);
+  unindex(state, entry);
+}
+
+function index(state: RoutingState, entry: RoutingEntry): void {
+  state.byId.set(entry.peer.identity.idHex, entry);
+  const group = addressGroups(entry.peer.addr).table;
+  state.tableGroups.set(group, (state.tableGroups.get(group) ?? 0) + 1);
+}
+
+function unindex(state: RoutingState, entry: RoutingEntry): void {
+  state.byId.delete(entry.peer.identity.idHex);
+  const group = addressGroups(entry.peer.addr).table;
+  const count = (state.tableGroups.get(group) ?? 0) - 1;
+  if (count > 0) state.tableGroups.set(group, count);
+  else state.tableGroups.delete(group);
 }
 
 function entryIndex(bucket: Bucket, entry: RoutingEntry): number {
@@ -267,7 +289,7 @@ export function routingFromJson(
       lastSeenAtMs: e.last_seen_at_ms,
       failures: e.failures,
     }));
-    for (const entry of bucket.entries) state.byId.set(entry.peer.identity.idHex, entry);
+    for (const entry of bucket.entries) index(state, entry);
   }
   return state;
 }
