@@ -36,12 +36,15 @@ export function makeIdentity(pk: Uint8Array, nonce: number): NodeIdentity {
 }
 
 /**
- * Verified identities by ID hex. Verifying costs two BLAKE3 hashes; a peer's identity arrives
- * in every message, so the cache turns that into a map lookup plus a 32-byte compare, and
- * hands out the one shared object. Bounded: the oldest entries are dropped first.
+ * Verified identities, keyed by the first 32 bits of the ID (IDs are hashes). Verifying costs
+ * two BLAKE3 hashes, and a peer's identity arrives in every message and in every answer that
+ * lists it, so the cache turns that into a number-keyed lookup and a compare of the ID, key
+ * and nonce (no hex text built), and hands out the one shared object. A different ID under
+ * the same key is only a miss: it is verified and takes the slot. Bounded: the oldest entries
+ * are dropped first.
  */
 export class IdentityCache {
-  private readonly byId = new Map<string, { identity: NodeIdentity; workBits: number }>();
+  private readonly byPrefix = new Map<number, { identity: NodeIdentity; workBits: number }>();
 
   constructor(private readonly maxEntries = 100_000) {}
 
@@ -52,17 +55,20 @@ export class IdentityCache {
     nonce: number,
     minDifficulty: number,
   ): NodeIdentity | IdentityProblem {
-    const idHex = toHex(id);
-    const known = this.byId.get(idHex);
-    const { identity: knownIdentity, workBits } = known ?? {};
-    if (knownIdentity?.nonce === nonce && bytesEqual(knownIdentity.pk, pk)) {
-      return (workBits ?? 0) >= minDifficulty ? knownIdentity : 'insufficient_work';
+    const known = id.length === ID_BYTES ? this.byPrefix.get(prefixOf(id)) : undefined;
+    if (
+      known !== undefined &&
+      known.identity.nonce === nonce &&
+      bytesEqual(known.identity.id, id) &&
+      bytesEqual(known.identity.pk, pk)
+    ) {
+      return known.workBits >= minDifficulty ? known.identity : 'insufficient_work';
     }
     const problem = checkIdentity(id, pk, nonce, minDifficulty);
     if (problem !== null) return problem;
     const identity = Object.freeze({
       id: Uint8Array.from(id),
-      idHex,
+      idHex: toHex(id),
       pk: Uint8Array.from(pk),
       nonce,
     });
@@ -72,10 +78,16 @@ export class IdentityCache {
 
   /** Adds an identity known to be valid (our own, or one just derived). */
   remember(identity: NodeIdentity): void {
-    if (this.byId.size >= this.maxEntries) {
-      const oldest = this.byId.keys().next();
-      if (oldest.done !== true) this.byId.delete(oldest.value);
+    const prefix = prefixOf(identity.id);
+    this.byPrefix.delete(prefix);
+    if (this.byPrefix.size >= this.maxEntries) {
+      const oldest = this.byPrefix.keys().next();
+      if (oldest.done !== true) this.byPrefix.delete(oldest.value);
     }
-    this.byId.set(identity.idHex, { identity, workBits: powBits(identity.pk, identity.nonce) });
+    this.byPrefix.set(prefix, { identity, workBits: powBits(identity.pk, identity.nonce) });
   }
+}
+
+function prefixOf(id: Uint8Array): number {
+  return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
 }

@@ -1,5 +1,6 @@
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { Encoder } from '@msgpack/msgpack';
 import { ErrorCode, PROTOCOL_VERSION, REQUEST_OPS, type WireMessage } from './messages.js';
+import { decodeMsgpack, MsgpackError, NestingError, type DecodeLimits } from './wire-decode.js';
 import { encodeMessageFrame } from './wire-encode.js';
 import { lastValidationFailure, validateWireMessage } from './wire-validate.js';
 
@@ -10,13 +11,13 @@ export const LENGTH_PREFIX_BYTES = 4;
 export const MAX_NESTING_DEPTH = 8;
 
 // The library's defaults are 4 GiB; nothing valid comes near these within a 64 KiB frame.
-const decoder = new Decoder({
-  maxStrLength: 1_024,
-  maxBinLength: 1_024,
+export const DECODE_LIMITS: DecodeLimits = {
+  maxStrBytes: 1_024,
+  maxBinBytes: 1_024,
   maxArrayLength: 1_024,
   maxMapLength: 32,
-  maxExtLength: 0,
-});
+  maxDepth: MAX_NESTING_DEPTH,
+};
 const encoder = new Encoder({ ignoreUndefined: true });
 
 /** A frame that could not be decoded: an operating error, answered with `code` and dropped. */
@@ -78,15 +79,12 @@ export function decodeFrame(frame: Uint8Array): WireMessage | DecodeError {
 export function decodeBody(body: Uint8Array): WireMessage | DecodeError {
   let value: unknown;
   try {
-    value = decoder.decode(body);
+    value = decodeMsgpack(body, DECODE_LIMITS);
   } catch (error) {
-    return decodeError(
-      ErrorCode.INVALID_MESSAGE,
-      `invalid MessagePack: ${(error as Error).message}`,
-    );
-  }
-  if (nestingDepth(value, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
-    return decodeError(ErrorCode.INVALID_MESSAGE, `nesting deeper than ${MAX_NESTING_DEPTH}`);
+    if (error instanceof NestingError)
+      return decodeError(ErrorCode.INVALID_MESSAGE, `nesting deeper than ${MAX_NESTING_DEPTH}`);
+    if (!(error instanceof MsgpackError)) throw error;
+    return decodeError(ErrorCode.INVALID_MESSAGE, `invalid MessagePack: ${error.message}`);
   }
   return validate(value);
 }
@@ -110,25 +108,4 @@ function validate(value: unknown): WireMessage | DecodeError {
   }
   const { path, message } = lastValidationFailure();
   return decodeError(ErrorCode.INVALID_MESSAGE, `invalid message at ${path}: ${message}`, rid);
-}
-
-/**
- * Depth of arrays and maps, cut off past `limit`. Recursion is safe: it never goes deeper
- * than limit + 1. Byte strings are leaves.
- */
-function nestingDepth(value: unknown, limit: number, level = 0): number {
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return level;
-  if (level >= limit) return level + 1;
-  let deepest = level + 1;
-  if (Array.isArray(value)) {
-    for (const child of value) deepest = Math.max(deepest, nestingDepth(child, limit, level + 1));
-  } else {
-    for (const name in value) {
-      deepest = Math.max(
-        deepest,
-        nestingDepth((value as Record<string, unknown>)[name], limit, level + 1),
-      );
-    }
-  }
-  return deepest;
 }

@@ -65,7 +65,6 @@ function nodeInfo(value: unknown, path: string): WireNodeInfo | undefined {
   if (!isBytes(id, 20)) return fail(`${path}.id`, 'expected 20 bytes');
   if (!isBytes(pk, 32)) return fail(`${path}.pk`, 'expected 32 bytes');
   if (!isUint(nonce, MAX_NONCE)) return fail(`${path}.nonce`, 'expected an unsigned integer');
-  if (!isUint(caps, 0xffff)) return fail('x', 'y');
   if (!isAddress(addr)) return fail(`${path}.addr`, 'expected an address of 3 to 64 characters');
   if (!isUint(caps, 0xffff)) return fail(`${path}.caps`, 'expected an unsigned 16-bit integer');
   return { id, pk, nonce, addr, caps };

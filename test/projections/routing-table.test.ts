@@ -67,6 +67,37 @@ test('given peers added, closestEntries equals a brute-force sort', () => {
   }
 });
 
+test('given peers sharing their first 32 bits with us, closestEntries of any count equals a brute-force sort', () => {
+  const state = emptyRouting(self, toHex(self), new IdentityInterner());
+  const ids: Uint8Array[] = [];
+  for (let i = 0; i < 300; i++) {
+    // Half share 4 bytes with us (buckets below 128: equal 32-bit distance prefixes), half random.
+    const id = random.bytes(20);
+    if (i % 2 === 0) id.set(self.subarray(0, 4));
+    const index = bucketIndex(self, id);
+    if ((state.buckets[index]?.entries.length ?? 0) >= 20) continue;
+    ids.push(id);
+    evolveRouting(state, added(id));
+  }
+  for (const count of [0, 1, 7, 20, 21, 400]) {
+    for (let round = 0; round < 10; round++) {
+      const target = round % 2 === 0 ? Uint8Array.from(self) : random.bytes(20);
+      // Near us: the deeper buckets' order follows the bits of self⊕target (all set, mixed).
+      if (round % 4 === 2) target[19] = target[19]! ^ 0xff;
+      if (round === 4 || round === 8) target[18] = target[18]! ^ (round === 4 ? 0xa5 : 0x5a);
+      const expected = [...ids]
+        .sort((a, b) => compareDistance(target, a, b))
+        .slice(0, count)
+        .map(toHex);
+      assert.deepEqual(
+        closestEntries(state, target, count).map((e) => e.peer.identity.idHex),
+        expected,
+        `count ${count}, round ${round}`,
+      );
+    }
+  }
+});
+
 test('seen moves a peer to the tail; failures count; evicted removes; JSON round-trips', () => {
   const state = emptyRouting(self, toHex(self), new IdentityInterner());
   const a = Uint8Array.from(self);

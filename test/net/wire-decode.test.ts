@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import { DECODE_LIMITS, MAX_NESTING_DEPTH } from '../../src/net/frame-codec.js';
+import { decodeMsgpack, MsgpackError, NestingError } from '../../src/net/wire-decode.js';
+
+/**
+ * The hot path's MessagePack decoder against the library it replaced (with the same limits,
+ * and the nesting check that ran after it): on valid values, values near the limits and
+ * random corruptions of them, both accept the same bytes into the same value or both refuse.
+ * Ours refuses two more things, both invalid MessagePack: text that is not UTF-8 and
+ * extension types (the library's limit of 0 bytes still let an empty one through).
+ */
+
+const library = new Decoder({
+  maxStrLength: DECODE_LIMITS.maxStrBytes,
+  maxBinLength: DECODE_LIMITS.maxBinBytes,
+  maxArrayLength: DECODE_LIMITS.maxArrayLength,
+  maxMapLength: DECODE_LIMITS.maxMapLength,
+  maxExtLength: 0,
+});
+const encoder = new Encoder();
+
+function depth(value: unknown, level = 0): number {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return level;
+  let deepest = level + 1;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depth(child, level + 1));
+  return deepest;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; reason: string };
+
+function viaLibrary(bytes: Uint8Array): Outcome {
+  try {
+    const value = library.decode(bytes);
+    if (depth(value) > MAX_NESTING_DEPTH) return { ok: false, reason: 'nesting' };
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}
+
+function viaOurs(bytes: Uint8Array): Outcome {
+  try {
+    return { ok: true, value: decodeMsgpack(bytes, DECODE_LIMITS) };
+  } catch (error) {
+    assert.ok(error instanceof MsgpackError || error instanceof NestingError, String(error));
+    return { ok: false, reason: error instanceof NestingError ? 'nesting' : error.message };
+  }
+}
+
+const leaf = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.constantFrom(0, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1),
+  fc.constantFrom(-1, -32, -33, -128, -129, -32_768, -32_769, -(2 ** 31), -(2 ** 31) - 1),
+  fc.double(),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 10 }),
+  fc.string({ minLength: 1_020, maxLength: 1_030 }),
+  fc.uint8Array({ maxLength: 40 }),
+  fc.uint8Array({ minLength: 1_020, maxLength: 1_030 }),
+);
+const { value } = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 6 }), tie('value'), { maxKeys: 4 }),
+  ),
+}));
+const wide = fc.oneof(
+  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1_020, maxLength: 1_030 }),
+  fc
+    .integer({ min: 30, max: 34 })
+    .map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))),
+);
+const nested = fc
+  .integer({ min: 1, max: 12 })
+  .map((levels) => Array.from({ length: levels }).reduce<unknown>((inner) => [inner], 1));
+
+function agree(bytes: Uint8Array): void {
+  const ours = viaOurs(bytes);
+  const theirs = viaLibrary(bytes);
+  if (theirs.ok && !ours.ok) {
+    assert.match(ours.reason, /not UTF-8|type byte 0xc[789]|type byte 0xd[45678]/, ours.reason);
+    return;
+  }
+  assert.equal(
+    ours.ok,
+    theirs.ok,
+    `ours ${JSON.stringify(ours)}, library's ${JSON.stringify(theirs)}`,
+  );
+  if (ours.ok && theirs.ok) assert.deepEqual(ours.value, theirs.value);
+}
+
+test('valid values, values near the limits and nested ones decode as the library decodes them', () => {
+  fc.assert(
+    fc.property(fc.oneof(value, wide, nested), (input) => agree(encoder.encode(input))),
+    { numRuns: 2_000 },
+  );
+});
+
+test('corrupted and truncated encodings are refused or accepted as the library does', () => {
+  fc.assert(
+    fc.property(
+      value,
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      fc.nat(),
+      (input, flips, cut) => {
+        const bytes = encoder.encode(input).slice();
+        for (const [at, byte] of flips) bytes[at % bytes.length] = byte;
+        agree(bytes);
+        agree(bytes.subarray(0, cut % (bytes.length + 1)));
+      },
+    ),
+    { numRuns: 3_000 },
+  );
+});
+
+test('keys: __proto__, a map as a key and a number key', () => {
+  const proto = Uint8Array.from([0x81, 0xa9, ...Buffer.from('__proto__'), 0x01]);
+  assert.throws(() => decodeMsgpack(proto, DECODE_LIMITS), MsgpackError);
+  const mapKey = Uint8Array.from([0x81, 0x80, 0x01]);
+  assert.throws(() => decodeMsgpack(mapKey, DECODE_LIMITS), /a map key that is an array or map/);
+  assert.deepEqual(decodeMsgpack(Uint8Array.from([0x81, 0x07, 0x01]), DECODE_LIMITS), { 7: 1 });
+  // A bomb of maps nested through their keys is refused at once, not by exhausting the stack.
+  assert.throws(
+    () => decodeMsgpack(new Uint8Array(60_000).fill(0x81), DECODE_LIMITS),
+    MsgpackError,
+  );
+});
