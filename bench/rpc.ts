@@ -105,7 +105,13 @@ interface ServerChild {
 }
 
 async function startServer(kind: StoreKind): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, 'serve', kind], {
+  // TESD_BENCH_CPU_PROF=<dir> profiles the server node too (`--cpu-prof`), for the latency path.
+  const profDir = process.env.TESD_BENCH_CPU_PROF;
+  const prof =
+    profDir === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=100'];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', SELF, 'serve', kind], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -169,15 +175,67 @@ async function withPair<T>(
   }
 }
 
-async function latency(client: DhtNode, peer: PeerInfo): Promise<LatencyResult> {
+interface LatencyRun extends LatencyResult {
+  /** User + system CPU of both node processes per RPC, one request at a time. */
+  readonly cpuUsPerRpc: number;
+  /** Datagrams sent by both processes per RPC, one request at a time. */
+  readonly datagramsPerRpc: number;
+}
+
+async function latency(
+  client: DhtNode,
+  peer: PeerInfo,
+  server: ServerChild,
+  samplesWanted = LATENCY_SAMPLES,
+): Promise<LatencyRun> {
   for (let i = 0; i < WARMUP; i++) await ping(client, peer);
+  const serverBefore = await server.counters();
+  const cpuBefore = cpuUs();
+  const datagramsBefore = datagramsSent;
   const samples: number[] = [];
-  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+  for (let i = 0; i < samplesWanted; i++) {
     const start = performance.now();
     await ping(client, peer);
     samples.push((performance.now() - start) * 1000);
   }
-  return percentiles(samples);
+  const cpu = cpuUs() - cpuBefore;
+  const datagrams = datagramsSent - datagramsBefore;
+  const serverAfter = await server.counters();
+  if (process.env.TESD_BENCH_SPLIT !== undefined) {
+    process.stderr.write(
+      `client ${Math.round(cpu / samplesWanted)} us, server ${Math.round((serverAfter.cpuUs - serverBefore.cpuUs) / samplesWanted)} us CPU per RPC\n`,
+    );
+  }
+  return {
+    ...percentiles(samples),
+    cpuUsPerRpc: Math.round((cpu + serverAfter.cpuUs - serverBefore.cpuUs) / samplesWanted),
+    datagramsPerRpc: Number(
+      ((datagrams + serverAfter.datagrams - serverBefore.datagrams) / samplesWanted).toFixed(2),
+    ),
+  };
+}
+
+/**
+ * `bench/rpc.ts latency [samples]`: only the UDP floor and one RPC at a time, with CPU per RPC;
+ * quick enough to measure each change of the latency path (run it under `--cpu-prof` with
+ * TESD_BENCH_CPU_PROF set to profile both processes).
+ */
+async function latencyOnly(samplesWanted: number, kind: StoreKind): Promise<void> {
+  const udp = await measureUdpRtt();
+  const run = await withPair(kind, (client, peer, server) =>
+    latency(client, peer, server, samplesWanted),
+  );
+  const report = {
+    bench: 'rpc-latency',
+    store: kind,
+    udp_rtt_p50_us: udp.p50Us,
+    quic_rpc_p50_us: run.p50Us,
+    quic_rpc_p99_us: run.p99Us,
+    ratio: Number((run.p50Us / udp.p50Us).toFixed(1)),
+    cpu_us_per_rpc_sequential: run.cpuUsPerRpc,
+    datagrams_per_rpc_sequential: run.datagramsPerRpc,
+  };
+  process.stdout.write(JSON.stringify(report) + '\n');
 }
 
 interface ThroughputRun {
@@ -327,5 +385,10 @@ async function main(): Promise<void> {
 
 if (process.argv[1] === SELF) {
   if (process.argv[2] === 'serve') void serve(process.argv[3] as StoreKind);
+  else if (process.argv[2] === 'latency')
+    void latencyOnly(
+      Number(process.argv[3] ?? LATENCY_SAMPLES),
+      (process.argv[4] as StoreKind | undefined) ?? 'sqlite',
+    );
   else void main();
 }

@@ -130,7 +130,6 @@ export class ConnectionPool {
       idleTimer: null,
       closed: client.closedP,
       rpc: (frame, onResult) => {
-        this.disarmIdle(entry);
         entry.lastUsedAtMs = this.options.now();
         return entry.streams.call(frame, onResult);
       },
@@ -153,13 +152,23 @@ export class ConnectionPool {
     return entry;
   }
 
+  /**
+   * The connection went idle. One timer per connection stays armed and, when it fires, looks
+   * at the last use: re-arming it on every RPC cost a timer insertion and removal per request.
+   */
   private armIdle(entry: Entry): void {
-    this.disarmIdle(entry);
     entry.lastUsedAtMs = this.options.now();
+    if (entry.idleTimer === null) this.idleCheckIn(entry, this.options.idleTimeoutMs);
+  }
+
+  private idleCheckIn(entry: Entry, delayMs: number): void {
     entry.idleTimer = setTimeout(() => {
       entry.idleTimer = null;
-      if (!entry.streams.busy) this.retire(entry, 'idle');
-    }, this.options.idleTimeoutMs);
+      if (entry.streams.busy) return; // the next idle transition arms it again
+      const idleForMs = this.options.now() - entry.lastUsedAtMs;
+      if (idleForMs >= this.options.idleTimeoutMs) this.retire(entry, 'idle');
+      else this.idleCheckIn(entry, this.options.idleTimeoutMs - idleForMs);
+    }, delayMs);
     entry.idleTimer.unref();
   }
 

@@ -386,12 +386,25 @@ function parseBind(text: string): { host: string; port: number } {
 
 /** The canonical address to dial, or why the request cannot be sent at all. */
 function checkRequest(addr: string, frame: Uint8Array): string | SendFailure {
-  const parsed = parseAddress(addr);
-  if (parsed === null) return failed('unreachable', `invalid address ${addr}`);
   if (frame.length > LENGTH_PREFIX_BYTES + MAX_FRAME_BYTES) {
     return failed('protocol', `request frame of ${frame.length} bytes is too large`);
   }
-  return formatAddress(parsed.host, parsed.port);
+  return canonicalAddress(addr) ?? failed('unreachable', `invalid address ${addr}`);
+}
+
+/** Canonical `host:port` of the addresses requested lately; parsing one per RPC showed up. */
+const canonical = new Map<string, string | null>();
+const CANONICAL_ENTRIES = 4_096;
+
+function canonicalAddress(addr: string): string | null {
+  let key = canonical.get(addr);
+  if (key === undefined) {
+    const parsed = parseAddress(addr);
+    key = parsed === null ? null : formatAddress(parsed.host, parsed.port);
+    if (canonical.size >= CANONICAL_ENTRIES) canonical.clear();
+    canonical.set(addr, key);
+  }
+  return key;
 }
 
 type SendFailure = Extract<SendOutcome, { ok: false }>;

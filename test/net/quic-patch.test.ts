@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { QUICConnection } from '@matrixai/quic';
+import { QUICConnection, QUICStream } from '@matrixai/quic';
 import * as quicUtils from '@matrixai/quic/utils.js';
 
 /**
@@ -24,5 +24,13 @@ describe('@matrixai/quic patch', () => {
     assert.equal(typeof proto['sendDatagram'], 'function');
     assert.doesNotMatch(String(proto['recv']), /withF/);
     assert.equal(typeof (quicUtils as Record<string, unknown>)['takeSendBuffer'], 'function');
+  });
+
+  it('is applied: known streams are read directly, a waiting pull is served synchronously', () => {
+    const connection = QUICConnection.prototype as unknown as Record<string, unknown>;
+    const stream = QUICStream.prototype as unknown as Record<string, unknown>;
+    assert.match(String(connection['processStreams']), /DIRECT_READ_STREAMS/);
+    assert.equal(typeof stream['recvIntoReadable'], 'function');
+    assert.match(String(connection['setConnTimeoutTimer']), /connTimeoutDeadline/);
   });
 });
