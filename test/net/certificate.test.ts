@@ -62,4 +62,23 @@ describe('node certificate', () => {
     tampered[tampered.length - 1]! ^= 0xff; // inside the signature
     assert.equal(await selfSignedPublicKey(tampered), null);
   });
+
+  it('rejects an Ed25519 certificate whose signed part was changed after signing', async () => {
+    const key = signingKeyFromSecret(randomBytes(32));
+    const { certDer } = await createCertificate(key);
+    const tampered = Uint8Array.from(certDer);
+    const cn = Buffer.from(tampered).indexOf('tesseras-');
+    tampered[cn]! ^= 0x01; // inside the subject name, covered by the signature
+    assert.deepEqual(certificatePublicKey(tampered), key.pk);
+    assert.equal(await selfSignedPublicKey(tampered), null);
+  });
+
+  it('reads the same pk as a general X.509 parser, from DER', async () => {
+    for (let i = 0; i < 20; i++) {
+      const key = signingKeyFromSecret(randomBytes(32));
+      const { certDer } = await createCertificate(key);
+      const spki = new Uint8Array(new x509.X509Certificate(certDer).publicKey.rawData);
+      assert.deepEqual(certificatePublicKey(certDer), spki.slice(12));
+    }
+  });
 });
