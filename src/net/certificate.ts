@@ -192,12 +192,11 @@ function readCertificate(der: Uint8Array): Ed25519Certificate | null {
 
 /** tbsCertificate: [version], serial, signature, issuer, validity, subject, subjectPublicKeyInfo. */
 function subjectPublicKey(der: Uint8Array, tbs: Tlv): Uint8Array | null {
-  let at = tbs.valueStart;
-  let field = readTlv(der, at, tbs.end);
-  if (field?.tag === EXPLICIT_VERSION) field = readTlv(der, (at = field.end), tbs.end);
+  let field = readTlv(der, tbs.valueStart, tbs.end);
+  if (field?.tag === EXPLICIT_VERSION) field = readTlv(der, field.end, tbs.end);
   for (let skip = 0; skip < 5; skip++) {
     if (field === null) return null;
-    field = readTlv(der, (at = field.end), tbs.end);
+    field = readTlv(der, field.end, tbs.end);
   }
   if (field?.tag !== SEQUENCE) return null;
   return ed25519PublicKey(der.subarray(field.start, field.end));
