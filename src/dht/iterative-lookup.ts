@@ -94,7 +94,10 @@ export class IterativeLookup {
   }
 
   private consider(peer: PeerInfo, hop: number): boolean {
-    if (peer.identity.idHex === this.node.idHex || !servesDht(peer.caps)) return false;
+    const { idHex } = peer.identity;
+    // Most peers of an answer are already candidates: no group to work out for them.
+    if (idHex === this.node.idHex || !servesDht(peer.caps) || this.planner.get(idHex) !== undefined)
+      return false;
     return this.planner.consider(peer, hop, groupOf(peer.addr, this.node.config));
   }
 

@@ -22,197 +22,309 @@ export class MsgpackError extends Error {}
 /** Arrays and maps nest deeper than the limit (a nesting bomb is refused as it is read). */
 export class NestingError extends Error {}
 
+/** Decodes exactly one value filling `input`; throws MsgpackError or NestingError. */
+export function decodeMsgpack(input: Uint8Array, limits: DecodeLimits): unknown {
+  const reader = new Reader(input, limits);
+  const value = reader.value(0);
+  if (reader.pos !== input.length)
+    throw new MsgpackError(`${input.length - reader.pos} extra bytes after the value`);
+  return value;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-// The frame being read. Decoding is synchronous and never re-entered, so module state is safe
-// and spares a reader object per frame.
-let bytes: Uint8Array = new Uint8Array(0);
-let pos = 0;
-let limits: DecodeLimits;
-let view: DataView | null = null;
-
-/** Decodes exactly one value filling `input`; throws MsgpackError or NestingError. */
-export function decodeMsgpack(input: Uint8Array, decodeLimits: DecodeLimits): unknown {
-  bytes = input;
+class Reader {
   pos = 0;
-  limits = decodeLimits;
-  view = null;
-  try {
-    const value = readValue(0);
-    if (pos !== bytes.length)
-      throw new MsgpackError(`${bytes.length - pos} extra bytes after the value`);
+  private view: DataView | null = null;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly limits: DecodeLimits,
+  ) {}
+
+  private need(count: number): void {
+    if (this.pos + count > this.bytes.length) throw new MsgpackError('truncated value');
+  }
+
+  private u8(): number {
+    this.need(1);
+    return this.bytes[this.pos++]!;
+  }
+
+  private u16(): number {
+    this.need(2);
+    const { bytes, pos } = this;
+    this.pos = pos + 2;
+    return (bytes[pos]! << 8) | bytes[pos + 1]!;
+  }
+
+  private u32(): number {
+    this.need(4);
+    const { bytes, pos } = this;
+    this.pos = pos + 4;
+    return (
+      bytes[pos]! * 0x100_0000 +
+      ((bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!)
+    );
+  }
+
+  /** A fixed-size number read through a DataView (floats, signed and 64-bit integers). */
+  private fixed(size: number, read: (view: DataView, at: number) => number): number {
+    this.need(size);
+    const { bytes } = this;
+    this.view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const value = read(this.view, this.pos);
+    this.pos += size;
     return value;
-  } finally {
-    bytes = EMPTY;
-    view = null;
   }
-}
 
-const EMPTY: Uint8Array = new Uint8Array(0);
-
-function need(count: number): void {
-  if (pos + count > bytes.length) throw new MsgpackError('truncated value');
-}
-
-function u8(): number {
-  need(1);
-  return bytes[pos++]!;
-}
-
-function u16(): number {
-  need(2);
-  const value = (bytes[pos]! << 8) | bytes[pos + 1]!;
-  pos += 2;
-  return value;
-}
-
-function u32(): number {
-  need(4);
-  const value =
-    bytes[pos]! * 0x100_0000 + ((bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!);
-  pos += 4;
-  return value;
-}
-
-function dataView(): DataView {
-  view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return view;
-}
-
-function fixed<T>(size: number, read: (v: DataView, at: number) => T): T {
-  need(size);
-  const value = read(dataView(), pos);
-  pos += size;
-  return value;
-}
-
-function readValue(depth: number): unknown {
-  const head = u8();
-  if (head < 0x80) return head;
-  if (head >= 0xe0) return head - 0x100;
-  if (head < 0x90) return readMap(head - 0x80, depth);
-  if (head < 0xa0) return readArray(head - 0x90, depth);
-  if (head < 0xc0) return readString(head - 0xa0);
-  switch (head) {
-    case 0xc0:
-      return null;
-    case 0xc2:
-      return false;
-    case 0xc3:
-      return true;
-    case 0xc4:
-      return readBinary(u8());
-    case 0xc5:
-      return readBinary(u16());
-    case 0xc6:
-      return readBinary(u32());
-    case 0xca:
-      return fixed(4, (v, at) => v.getFloat32(at));
-    case 0xcb:
-      return fixed(8, (v, at) => v.getFloat64(at));
-    case 0xcc:
-      return u8();
-    case 0xcd:
-      return u16();
-    case 0xce:
-      return u32();
-    case 0xcf:
-      return fixed(8, (v, at) => v.getUint32(at) * 0x1_0000_0000 + v.getUint32(at + 4));
-    case 0xd0:
-      return fixed(1, (v, at) => v.getInt8(at));
-    case 0xd1:
-      return fixed(2, (v, at) => v.getInt16(at));
-    case 0xd2:
-      return fixed(4, (v, at) => v.getInt32(at));
-    case 0xd3:
-      return fixed(8, (v, at) => v.getInt32(at) * 0x1_0000_0000 + v.getUint32(at + 4));
-    case 0xd9:
-      return readString(u8());
-    case 0xda:
-      return readString(u16());
-    case 0xdb:
-      return readString(u32());
-    case 0xdc:
-      return readArray(u16(), depth);
-    case 0xdd:
-      return readArray(u32(), depth);
-    case 0xde:
-      return readMap(u16(), depth);
-    case 0xdf:
-      return readMap(u32(), depth);
-    default:
-      // 0xc1 is never used; 0xc7-0xc9 and 0xd4-0xd8 are extensions, which we accept none of.
-      throw new MsgpackError(`type byte 0x${head.toString(16)} not accepted`);
+  value(depth: number): unknown {
+    const head = this.u8();
+    if (head < 0x80) return head;
+    if (head >= 0xe0) return head - 0x100;
+    if (head < 0x90) return this.map(head - 0x80, depth);
+    if (head < 0xa0) return this.array(head - 0x90, depth);
+    if (head < 0xc0) return this.text(head - 0xa0);
+    switch (head) {
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return this.binary(this.u8());
+      case 0xc5:
+        return this.binary(this.u16());
+      case 0xc6:
+        return this.binary(this.u32());
+      case 0xca:
+        return this.fixed(4, (v, at) => v.getFloat32(at));
+      case 0xcb:
+        return this.fixed(8, (v, at) => v.getFloat64(at));
+      case 0xcc:
+        return this.u8();
+      case 0xcd:
+        return this.u16();
+      case 0xce:
+        return this.u32();
+      case 0xcf:
+        return this.fixed(8, (v, at) => v.getUint32(at) * 0x1_0000_0000 + v.getUint32(at + 4));
+      case 0xd0:
+        return this.fixed(1, (v, at) => v.getInt8(at));
+      case 0xd1:
+        return this.fixed(2, (v, at) => v.getInt16(at));
+      case 0xd2:
+        return this.fixed(4, (v, at) => v.getInt32(at));
+      case 0xd3:
+        return this.fixed(8, (v, at) => v.getInt32(at) * 0x1_0000_0000 + v.getUint32(at + 4));
+      case 0xd9:
+        return this.text(this.u8());
+      case 0xda:
+        return this.text(this.u16());
+      case 0xdb:
+        return this.text(this.u32());
+      case 0xdc:
+        return this.array(this.u16(), depth);
+      case 0xdd:
+        return this.array(this.u32(), depth);
+      case 0xde:
+        return this.map(this.u16(), depth);
+      case 0xdf:
+        return this.map(this.u32(), depth);
+      default:
+        // 0xc1 is never used; 0xc7-0xc9 and 0xd4-0xd8 are extensions, which we accept none of.
+        throw new MsgpackError(`type byte 0x${head.toString(16)} not accepted`);
+    }
   }
-}
 
-function enter(depth: number): number {
-  if (depth + 1 > limits.maxDepth) throw new NestingError(`nesting deeper than ${limits.maxDepth}`);
-  return depth + 1;
-}
-
-function readArray(length: number, depth: number): unknown[] {
-  if (length > limits.maxArrayLength) throw new MsgpackError(`array of ${length} items`);
-  const inner = enter(depth);
-  const out = new Array<unknown>(length);
-  for (let i = 0; i < length; i++) out[i] = readValue(inner);
-  return out;
-}
-
-function readMap(size: number, depth: number): Record<string, unknown> {
-  if (size > limits.maxMapLength) throw new MsgpackError(`map of ${size} entries`);
-  const inner = enter(depth);
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < size; i++) {
-    const key = readKey();
-    out[key] = readValue(inner);
+  private enter(depth: number): number {
+    const { maxDepth } = this.limits;
+    if (depth + 1 > maxDepth) throw new NestingError(`nesting deeper than ${maxDepth}`);
+    return depth + 1;
   }
-  return out;
+
+  private array(length: number, depth: number): unknown[] {
+    if (length > this.limits.maxArrayLength) throw new MsgpackError(`array of ${length} items`);
+    const inner = this.enter(depth);
+    const out = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) out[i] = this.value(inner);
+    return out;
+  }
+
+  private map(size: number, depth: number): Record<string, unknown> {
+    if (size > this.limits.maxMapLength) throw new MsgpackError(`map of ${size} entries`);
+    const inner = this.enter(depth);
+    if (size === 5 && this.limits.maxBinBytes >= 32) {
+      const node = this.nodeInfo();
+      if (node !== null) return node;
+    }
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < size; i++) {
+      const key = this.key();
+      out[key] = this.value(inner);
+    }
+    return out;
+  }
+
+  /**
+   * A NodeInfo as our encoder writes it (SPEC §3.3: id, pk, nonce, addr, caps, in that order,
+   * with a positive fixint or uint 8-32 nonce and caps): nearly every map of an answer is
+   * one. Read into one object shape without going through keys; anything else, even a
+   * valid NodeInfo spelled differently, returns null with nothing consumed and takes the
+   * general path, so both paths give the same value.
+   */
+  private nodeInfo(): Record<string, unknown> | null {
+    const { bytes } = this;
+    const start = this.pos;
+    if (!this.spelled(ID_KEY) || bytes[this.pos] !== 0xc4 || bytes[this.pos + 1] !== 20)
+      return this.rewind(start);
+    const id = bytes.subarray(this.pos + 2, this.pos + 22);
+    this.pos += 22;
+    if (!this.spelled(PK_KEY) || bytes[this.pos] !== 0xc4 || bytes[this.pos + 1] !== 32)
+      return this.rewind(start);
+    const pk = bytes.subarray(this.pos + 2, this.pos + 34);
+    this.pos += 34;
+    if (id.length !== 20 || pk.length !== 32 || !this.spelled(NONCE_KEY)) return this.rewind(start);
+    const nonce = this.plainUint();
+    if (nonce < 0 || !this.spelled(ADDR_KEY)) return this.rewind(start);
+    const head = bytes[this.pos];
+    if (head === undefined || head < 0xa0 || head >= 0xc0) return this.rewind(start);
+    this.pos++;
+    const addr = this.text(head - 0xa0);
+    if (!this.spelled(CAPS_KEY)) return this.rewind(start);
+    const caps = this.plainUint();
+    if (caps < 0) return this.rewind(start);
+    return { id, pk, nonce, addr, caps };
+  }
+
+  private rewind(start: number): null {
+    this.pos = start;
+    return null;
+  }
+
+  /** Consumes `spelled` (a key with its fixstr head) if the next bytes are exactly it. */
+  private spelled(spelled: Uint8Array): boolean {
+    const { bytes, pos } = this;
+    if (pos + spelled.length > bytes.length) return false;
+    for (let i = 0; i < spelled.length; i++) if (bytes[pos + i] !== spelled[i]) return false;
+    this.pos = pos + spelled.length;
+    return true;
+  }
+
+  /** A positive fixint or uint 8/16/32, or -1 (nothing consumed) for anything else. */
+  private plainUint(): number {
+    const { bytes, pos } = this;
+    const head = bytes[pos];
+    if (head === undefined) return -1;
+    if (head < 0x80) {
+      this.pos = pos + 1;
+      return head;
+    }
+    const size = head === 0xcc ? 1 : head === 0xcd ? 2 : head === 0xce ? 4 : 0;
+    if (size === 0 || pos + 1 + size > bytes.length) return -1;
+    let value = 0;
+    for (let i = 1; i <= size; i++) value = value * 256 + bytes[pos + i]!;
+    this.pos = pos + 1 + size;
+    return value;
+  }
+
+  /**
+   * Keys are text or numbers, as the library's; `__proto__` would reach the prototype. A key
+   * that is an array or map is refused before it is read, so keys cannot nest past the limit.
+   */
+  private key(): string {
+    const head = this.u8();
+    let key: unknown;
+    if (head >= 0xa0 && head < 0xc0) {
+      const known = this.knownKey(head - 0xa0);
+      if (known !== null) return known;
+      key = this.text(head - 0xa0);
+    } else if ((head >= 0x80 && head < 0xa0) || (head >= 0xdc && head <= 0xdf)) {
+      throw new MsgpackError('a map key that is an array or map');
+    } else {
+      this.pos--;
+      key = this.value(0);
+    }
+    if (typeof key === 'string') {
+      if (key === '__proto__') throw new MsgpackError('the key __proto__ is not allowed');
+      return key;
+    }
+    if (typeof key === 'number') return String(key);
+    throw new MsgpackError(`a map key of type ${key === null ? 'null' : typeof key}`);
+  }
+
+  /** The known key spelled by the next `length` bytes (consumed), or null (nothing consumed). */
+  private knownKey(length: number): string | null {
+    const candidates = keysByLength[length];
+    const { bytes, pos } = this;
+    if (candidates === undefined || pos + length > bytes.length) return null;
+    for (const { bytes: spelled, text } of candidates) {
+      let i = 0;
+      while (i < length && spelled[i] === bytes[pos + i]) i++;
+      if (i === length) {
+        this.pos = pos + length;
+        return text;
+      }
+    }
+    return null;
+  }
+
+  private text(length: number): string {
+    if (length > this.limits.maxStrBytes) throw new MsgpackError(`text of ${length} bytes`);
+    this.need(length);
+    const start = this.pos;
+    this.pos += length;
+    if (length <= MAX_CACHED_TEXT) {
+      const cached = cachedText(this.bytes, start, length);
+      if (cached !== null) return cached;
+    }
+    try {
+      return utf8.decode(this.bytes.subarray(start, start + length));
+    } catch {
+      throw new MsgpackError('text that is not UTF-8');
+    }
+  }
+
+  private binary(length: number): Uint8Array {
+    if (length > this.limits.maxBinBytes) throw new MsgpackError(`${length} bytes of binary`);
+    this.need(length);
+    const start = this.pos;
+    this.pos += length;
+    return this.bytes.subarray(start, start + length);
+  }
 }
 
 /**
- * Keys are text or numbers, as the library's; `__proto__` would reach the prototype. A key
- * that is an array or map is refused before it is read, so keys cannot nest past the limit.
+ * The keys of our messages (SPEC §3.3), matched by their bytes: a message is mostly keys, and
+ * a known one costs a few byte compares and no string. Others go through `text`.
  */
-function readKey(): string {
-  const head = u8();
-  let key: unknown;
-  if (head >= 0xa0 && head < 0xc0) key = readString(head - 0xa0);
-  else if ((head >= 0x80 && head < 0xa0) || (head >= 0xdc && head <= 0xdf))
-    throw new MsgpackError('a map key that is an array or map');
-  else {
-    pos--;
-    key = readValue(0);
-  }
-  if (typeof key === 'string') {
-    if (key === '__proto__') throw new MsgpackError('the key __proto__ is not allowed');
-    return key;
-  }
-  if (typeof key === 'number') return String(key);
-  throw new MsgpackError(`a map key of type ${key === null ? 'null' : typeof key}`);
+const KNOWN_KEYS = [
+  ...['v', 'rid', 'from', 'body', 'req', 'res', 'err', 'op', 'id', 'pk', 'nonce', 'addr'],
+  ...['caps', 'target', 'key', 'nodes', 'pointers', 'more', 'ok', 'reason', 'observed'],
+  ...['asked', 'token', 'pointer', 'tessera', 'holders', 'fragments', 'publisher', 'seq'],
+  ...['expires', 'sig', 'idx', 'holder', 'code'],
+];
+const encoder = new TextEncoder();
+const keysByLength: Array<Array<{ bytes: Uint8Array; text: string }>> = [];
+for (const text of KNOWN_KEYS) {
+  (keysByLength[text.length] ??= []).push({ bytes: encoder.encode(text), text });
 }
 
-function readString(length: number): string {
-  if (length > limits.maxStrBytes) throw new MsgpackError(`text of ${length} bytes`);
-  need(length);
-  const start = pos;
-  pos += length;
-  if (length <= MAX_CACHED_TEXT) {
-    const cached = cachedText(start, length);
-    if (cached !== null) return cached;
-  }
-  try {
-    return utf8.decode(bytes.subarray(start, start + length));
-  } catch {
-    throw new MsgpackError('text that is not UTF-8');
-  }
-}
+/** A key as a fixstr: its head byte, then its ASCII bytes. */
+const fixstr = (text: string): Uint8Array =>
+  Uint8Array.from([0xa0 + text.length, ...encoder.encode(text)]);
+const ID_KEY = fixstr('id');
+const PK_KEY = fixstr('pk');
+const NONCE_KEY = fixstr('nonce');
+const ADDR_KEY = fixstr('addr');
+const CAPS_KEY = fixstr('caps');
 
 /**
- * Short ASCII texts (keys, ops, addresses) come back in frame after frame: a direct-mapped
- * cache by a hash of their bytes returns the same string object for the same bytes, without
- * a decoder call and without a fresh string to hash when it becomes a property or map key.
- * Bounded (a slot holds one text; a colliding text takes it), so the network cannot grow it.
+ * Short ASCII texts (ops, addresses) come back in frame after frame: a direct-mapped cache by
+ * a hash of their bytes returns the same string object for the same bytes, without a decoder
+ * call and without a fresh string to hash when it becomes a map key. Bounded (a slot holds
+ * one text; a colliding text takes it), so the network cannot grow it.
  */
 const MAX_CACHED_TEXT = 64;
 const TEXT_SLOTS = 1 << 14;
@@ -220,7 +332,7 @@ const slotBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefine
 const slotText: string[] = new Array<string>(TEXT_SLOTS);
 
 /** The text of bytes[start, start + length) if it is ASCII, from the cache when it is there. */
-function cachedText(start: number, length: number): string | null {
+function cachedText(bytes: Uint8Array, start: number, length: number): string | null {
   const end = start + length;
   let hash = length;
   let high = 0;
@@ -246,12 +358,4 @@ function cachedText(start: number, length: number): string | null {
   slotBytes[slot] = copy;
   slotText[slot] = text;
   return text;
-}
-
-function readBinary(length: number): Uint8Array {
-  if (length > limits.maxBinBytes) throw new MsgpackError(`${length} bytes of binary`);
-  need(length);
-  const out = bytes.subarray(pos, pos + length);
-  pos += length;
-  return out;
 }

@@ -68,10 +68,26 @@ const { value } = fc.letrec((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     leaf,
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.string({ maxLength: 6 }), tie('value'), { maxKeys: 4 }),
+    fc.dictionary(
+      fc.oneof(
+        fc.string({ maxLength: 6 }),
+        fc.constantFrom('v', 'rid', 'from', 'addr', 'nodes', 'fragments', 'publisher', 'id', 'ie'),
+      ),
+      tie('value'),
+      { maxKeys: 4 },
+    ),
   ),
 }));
+/** NodeInfos as our encoder writes them, and near misses (the decoder's fast path for them). */
+const nodeInfo = fc.record({
+  id: fc.oneof(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.uint8Array({ maxLength: 21 })),
+  pk: fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 33 })),
+  nonce: fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.constant(2 ** 40)),
+  addr: fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 5 })),
+  caps: fc.oneof(fc.nat({ max: 0xffff }), fc.constant(-1), fc.constant('x')),
+});
 const wide = fc.oneof(
+  fc.array(nodeInfo, { maxLength: 3 }),
   fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1_020, maxLength: 1_030 }),
   fc
     .integer({ min: 30, max: 34 })
@@ -106,7 +122,7 @@ test('valid values, values near the limits and nested ones decode as the library
 test('corrupted and truncated encodings are refused or accepted as the library does', () => {
   fc.assert(
     fc.property(
-      value,
+      fc.oneof(value, fc.array(nodeInfo, { maxLength: 2 })),
       fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
         minLength: 1,
         maxLength: 3,

@@ -10,10 +10,13 @@ export function closestWire(
   target: Uint8Array,
   requester: PeerInfo,
 ): WireNodeInfo[] {
-  return closestEntries(view.state.routing, target, view.config.k + 1)
-    .filter((e) => e.peer.identity.idHex !== requester.identity.idHex)
-    .slice(0, view.config.k)
-    .map((e) => peerToWire(e.peer));
+  const { k } = view.config;
+  const out: WireNodeInfo[] = [];
+  for (const entry of closestEntries(view.state.routing, target, k + 1)) {
+    if (entry.peer.identity.idHex === requester.identity.idHex || out.length === k) continue;
+    out.push(peerToWire(entry.peer));
+  }
+  return out;
 }
 
 export function handleFindNode(view: EngineView, target: Uint8Array, requester: PeerInfo): Body {
