@@ -27,8 +27,7 @@ export function diversityAllows(
   const groups = addressGroups(addr);
   if (groups.loopback && !config.strictIpDiversity) return true;
   let inBucket = 0;
-  for (const entry of bucketEntries)
-    if (addressGroups(entry.peer.addr).bucket === groups.bucket) inBucket++;
+  for (const entry of bucketEntries) if (entry.bucketGroup === groups.bucket) inBucket++;
   if (inBucket >= config.maxPeersPerGroupPerBucket) return false;
   let inTable = state.tableGroups.get(groups.table) ?? 0;
   const leaving = leavingHex === undefined ? undefined : state.byId.get(leavingHex);

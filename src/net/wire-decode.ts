@@ -328,8 +328,11 @@ const CAPS_KEY = fixstr('caps');
  */
 const MAX_CACHED_TEXT = 64;
 const TEXT_SLOTS = 1 << 14;
-const slotBytes: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(TEXT_SLOTS);
-const slotText: string[] = new Array<string>(TEXT_SLOTS);
+// The slots' bytes side by side (64 per slot) and their lengths (0: empty): a lookup reads one
+// run of bytes, not an array object and its backing store.
+const slotBytes = new Uint8Array(TEXT_SLOTS * MAX_CACHED_TEXT);
+const slotLength = new Uint8Array(TEXT_SLOTS);
+const slotText: string[] = new Array<string>(TEXT_SLOTS).fill('');
 
 /** The text of bytes[start, start + length) if it is ASCII, from the cache when it is there. */
 function cachedText(bytes: Uint8Array, start: number, length: number): string | null {
@@ -341,21 +344,17 @@ function cachedText(bytes: Uint8Array, start: number, length: number): string | 
     high |= byte;
     hash = Math.imul(hash ^ byte, 0x0100_0193);
   }
-  if (high >= 0x80) return null;
+  if (high >= 0x80 || length === 0) return high >= 0x80 ? null : '';
   const slot = (hash ^ (hash >>> 15)) & (TEXT_SLOTS - 1);
-  const known = slotBytes[slot];
-  if (known !== undefined && known.length === length) {
-    let same = true;
-    for (let i = 0; i < length; i++)
-      if (known[i] !== bytes[start + i]) {
-        same = false;
-        break;
-      }
-    if (same) return slotText[slot]!;
+  const base = slot * MAX_CACHED_TEXT;
+  if (slotLength[slot] === length) {
+    let i = 0;
+    while (i < length && slotBytes[base + i] === bytes[start + i]) i++;
+    if (i === length) return slotText[slot]!;
   }
-  const copy = bytes.slice(start, end);
-  const text = String.fromCharCode.apply(null, copy as unknown as number[]);
-  slotBytes[slot] = copy;
+  const text = String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  slotBytes.set(bytes.subarray(start, end), base);
+  slotLength[slot] = length;
   slotText[slot] = text;
   return text;
 }

@@ -380,7 +380,10 @@ export function encodeMessageFrame(
   const bodyBytes = w.length - 4;
   if (bodyBytes > maxBodyBytes) return bodyBytes;
   const frame = w.bytes.slice(0, w.length);
-  new DataView(frame.buffer).setUint32(0, bodyBytes);
+  frame[0] = bodyBytes >>> 24;
+  frame[1] = (bodyBytes >>> 16) & 0xff;
+  frame[2] = (bodyBytes >>> 8) & 0xff;
+  frame[3] = bodyBytes & 0xff;
   return frame;
 }
 

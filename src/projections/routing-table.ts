@@ -21,10 +21,12 @@ export interface RoutingEntry {
   /** Consecutive failed RPCs; 3 evict (SPEC §2). */
   readonly failures: number;
   /**
-   * The ID's first 32 bits: closestEntries orders by them and reaches the ID itself only on a
+   * The ID's first 31 bits: closestEntries orders by them and reaches the ID itself only on a
    * tie, so choosing the closest of a table touches one object per entry, not four.
    */
   readonly idPrefix: number;
+  /** The per-bucket IP-diversity group of its address (IPv4 /24, IPv6 /64). */
+  readonly bucketGroup: string;
 }
 
 export interface Bucket {
@@ -115,7 +117,8 @@ function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
         addedAtMs: event.at,
         lastSeenAtMs: event.at,
         failures: 0,
-        idPrefix: prefix32(identity.id),
+        idPrefix: prefix31(identity.id),
+        bucketGroup: addressGroups(d.addr).bucket,
       };
       bucket.entries.push(entry);
       invariant(bucket.entries.length <= BUCKET_SIZE, `bucket ${d.bucket} exceeds k`);
@@ -130,6 +133,7 @@ function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
       const moved = {
         ...entry,
         peer: { ...entry.peer, addr: state.interner.addr(event.data.addr) },
+        bucketGroup: addressGroups(event.data.addr).bucket,
         lastSeenAtMs: event.at,
         failures: 0,
       };
@@ -272,7 +276,7 @@ class Selection {
     private readonly target: NodeId,
     private readonly count: number,
   ) {
-    this.t0 = prefix32(target);
+    this.t0 = prefix31(target);
   }
 
   get full(): boolean {
@@ -287,7 +291,7 @@ class Selection {
 
   private offer(entry: RoutingEntry): void {
     const { entries, prefixes, count } = this;
-    const distance = (entry.idPrefix ^ this.t0) >>> 0;
+    const distance = entry.idPrefix ^ this.t0;
     let at = entries.length;
     if (at >= count) {
       // Full: most offers are farther than the last held one and stop at this one comparison.
@@ -316,8 +320,9 @@ class Selection {
   }
 }
 
-export function prefix32(id: NodeId): number {
-  return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
+/** The first 31 bits of an ID: a small integer, stored in place (no boxed number per entry). */
+export function prefix31(id: NodeId): number {
+  return ((id[0]! << 23) | (id[1]! << 15) | (id[2]! << 7) | (id[3]! >>> 1)) >>> 0;
 }
 
 export function tableSize(state: RoutingState): number {
@@ -362,7 +367,8 @@ export function routingFromJson(
         addedAtMs: e.added_at_ms,
         lastSeenAtMs: e.last_seen_at_ms,
         failures: e.failures,
-        idPrefix: prefix32(peer.identity.id),
+        idPrefix: prefix31(peer.identity.id),
+        bucketGroup: addressGroups(peer.addr).bucket,
       };
     });
     for (const entry of bucket.entries) index(state, entry);
