@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { seededRandom } from '../src/core/random.js';
 import type { NewEvent } from '../src/events/event-types.js';
+import { storedRow, type InsertedRow } from '../src/events/compact-data.js';
 import { chainHash, GENESIS_HASH } from '../src/events/hash-chain.js';
 import { migrationsDir } from '../src/events/migrations.js';
 import { applyRetention } from '../src/events/retention.js';
@@ -34,8 +35,6 @@ function daysAt(rps: number, bytesPerEvent: number): number {
   return DEFAULT_RETENTION_BYTES / (bytesPerEvent * rps * DAY_S);
 }
 
-type Row = [number, number, string, string | null, string | null, number | null, string, string];
-
 function* eventChunks(count: number): Generator<NewEvent[]> {
   const random = seededRandom(7);
   const mix = eventMix(() => random.float());
@@ -45,7 +44,8 @@ function* eventChunks(count: number): Generator<NewEvent[]> {
   }
 }
 
-function* rowChunks(count: number): Generator<Row[]> {
+/** Rows in the form the store's writers insert them (data and hash encoded, compact-data.ts). */
+function* rowChunks(count: number): Generator<InsertedRow[]> {
   let seq = 0;
   let hash = GENESIS_HASH;
   for (const events of eventChunks(count))
@@ -60,7 +60,7 @@ function* rowChunks(count: number): Generator<Row[]> {
         data: JSON.stringify(e.data),
       };
       hash = chainHash(hash, row);
-      return [row.seq, row.at, row.type, row.peer, row.key, row.lookup, row.data, hash];
+      return storedRow({ ...row, hash });
     });
 }
 
@@ -83,7 +83,7 @@ function rawInsert(count: number, keepIndexes: (name: string) => boolean): numbe
   for (const name of ['events_by_type', 'events_by_peer', 'events_by_key', 'events_by_lookup'])
     if (!keepIndexes(name)) db.exec(`DROP INDEX ${name}`);
   const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const batch = db.transaction((rows: Row[]) => {
+  const batch = db.transaction((rows: InsertedRow[]) => {
     for (const r of rows) insert.run(...r);
   });
   let ms = 0;
@@ -120,6 +120,18 @@ interface AppendRun {
   dbMb: number;
   snapshotMs: number;
   flushMaxMs: number;
+  /** Bytes per event of each table and index (dbstat), largest first. */
+  bytesByObject: Record<string, number>;
+}
+
+/** What each table and index costs per event: pages in use, from SQLite's dbstat table. */
+function bytesPerEventByObject(db: Database.Database, count: number): Record<string, number> {
+  const rows = db
+    .prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC')
+    .all() as Array<{ name: string; bytes: number }>;
+  return Object.fromEntries(
+    rows.filter((r) => r.bytes / count >= 0.05).map((r) => [r.name, round(r.bytes / count, 1)]),
+  );
 }
 
 async function appendRun(count: number): Promise<AppendRun> {
@@ -153,6 +165,7 @@ async function appendRun(count: number): Promise<AppendRun> {
   const stallMs = loop.max / 1e6;
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   const dbMb = dbBytes(store.db) / 1e6;
+  const bytesByObject = bytesPerEventByObject(store.db, count);
 
   store.saveSnapshot(snapshotAt(store));
   await store.settled();
@@ -173,6 +186,7 @@ async function appendRun(count: number): Promise<AppendRun> {
     dbMb: (dbMb * 1_000_000) / count,
     snapshotMs,
     flushMaxMs,
+    bytesByObject,
   };
 }
 
@@ -210,6 +224,7 @@ async function main(): Promise<void> {
   console.log(
     `  ${round(run.dbMb)} bytes per event on disk; the default 1 GiB retention holds ${round(daysAt(10, run.dbMb), 1)} days at 10 RPC/s, ${round(daysAt(100, run.dbMb), 1)} at 100, ${round(daysAt(1000, run.dbMb), 2)} at 1,000`,
   );
+  console.log(`  bytes per event by table and index: ${JSON.stringify(run.bytesByObject)}`);
   console.log(
     `  restart on ${EVENTS.toLocaleString()} events (${restart.peers} peers, ${restart.pointers.toLocaleString()} pointers): ${round(restart.snapshotMs)} ms from a snapshot, ${round(restart.replayMs)} ms replaying everything; opening a log with no checkpoint verifies all of it in ${round(restart.verifyFullMs)} ms`,
   );
@@ -232,6 +247,7 @@ async function main(): Promise<void> {
       db_mb_1m: round(run.dbMb),
       bytes_per_event: round(run.dbMb),
       days_at_100_rps: round(daysAt(100, run.dbMb), 2),
+      bytes_per_event_by_object: run.bytesByObject,
       index_rows_per_s: indexCost,
       restart_ms_1m_snapshot: round(restart.snapshotMs),
       restart_ms_1m_replay: round(restart.replayMs),

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { decodeStoredRow, STORED_EVENTS_SELECT, type StoredEventRow } from './compact-data.js';
 import type { EventRow } from './hash-chain.js';
 
 /**
@@ -30,12 +31,25 @@ export function openDamaged(path: string): Database.Database {
   return db;
 }
 
-const COLUMNS = 'seq, at, type, peer, key, lookup, data, hash';
+/**
+ * Where the rows are stored: `event_rows` since migration 0002 (compact rows behind the
+ * `events` view), `events` itself in a log of the first format, which a damaged file opened
+ * read-only may still be.
+ */
+export function storedEventsTable(db: Database.Database): 'event_rows' | 'events' {
+  const compact = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_rows'")
+    .get();
+  return compact === undefined ? 'events' : 'event_rows';
+}
+
+const FIRST_FORMAT_SELECT = 'SELECT seq, at, type, peer, key, lookup, data, hash FROM events e';
 
 export class DamagedRowReader {
   private readonly page: Database.Statement;
   private readonly one: Database.Statement;
   private readonly next: Database.Statement;
+  private readonly decode: (row: StoredEventRow) => EventRow;
   /** Set when reading stopped at a row that cannot be read. */
   unreadable: UnreadableRow | null = null;
 
@@ -43,11 +57,14 @@ export class DamagedRowReader {
     db: Database.Database,
     private readonly pageRows: number,
   ) {
-    this.page = db.prepare(
-      `SELECT ${COLUMNS} FROM events WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
+    const compact = storedEventsTable(db) === 'event_rows';
+    const select = compact ? STORED_EVENTS_SELECT : FIRST_FORMAT_SELECT;
+    this.decode = compact ? decodeStoredRow : (row) => row as EventRow;
+    this.page = db.prepare(`${select} WHERE e.seq > ? AND e.seq < ? ORDER BY e.seq LIMIT ?`);
+    this.one = db.prepare(`${select} WHERE e.seq = ?`);
+    this.next = db.prepare(
+      `SELECT seq FROM ${compact ? 'event_rows' : 'events'} WHERE seq > ? ORDER BY seq LIMIT 1`,
     );
-    this.one = db.prepare(`SELECT ${COLUMNS} FROM events WHERE seq = ?`);
-    this.next = db.prepare('SELECT seq FROM events WHERE seq > ? ORDER BY seq LIMIT 1');
   }
 
   /** Rows with afterSeq < seq < beforeSeq, in order, up to the first unreadable one. */
@@ -57,7 +74,9 @@ export class DamagedRowReader {
     for (;;) {
       let rows: EventRow[];
       try {
-        rows = this.page.all(after, beforeSeq, this.pageRows) as EventRow[];
+        rows = (this.page.all(after, beforeSeq, this.pageRows) as StoredEventRow[]).map(
+          this.decode,
+        );
       } catch {
         const last = yield* this.oneByOne(after, beforeSeq);
         if (last === null) return;
@@ -89,12 +108,13 @@ export class DamagedRowReader {
   private rowAfter(previous: number): EventRow | null {
     let seq = previous + 1;
     try {
-      const row = this.one.get(seq) as EventRow | undefined;
-      if (row !== undefined) return row;
+      const row = this.one.get(seq) as StoredEventRow | undefined;
+      if (row !== undefined) return this.decode(row);
       const next = this.next.get(previous) as { seq: number } | undefined;
       if (next === undefined) return null;
       seq = next.seq;
-      return (this.one.get(seq) as EventRow | undefined) ?? null;
+      const found = this.one.get(seq) as StoredEventRow | undefined;
+      return found === undefined ? null : this.decode(found);
     } catch (error) {
       this.unreadable = { seq, reason: (error as Error).message };
       return null;

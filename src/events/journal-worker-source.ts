@@ -5,6 +5,8 @@
  *
  * Protocol, on the MessagePort in workerData.port (FIFO both ways):
  *   in:  { kind: 'rows', rows: [[seq, at, type, peer, key, lookup, data, hash], ...] }
+ *          (data and hash in their stored form, compact-data.ts; the view's trigger interns
+ *          type, peer and key)
  *        { kind: 'snapshot', id, snapshot, keep }   after the rows it covers
  *        { kind: 'inject', error: { message, code } | null }   fault injection for tests
  *        { kind: 'close' }

@@ -6,6 +6,7 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import type { SnapshotRecord } from './event-store.js';
+import { storedRow } from './compact-data.js';
 import type { EventRow } from './hash-chain.js';
 import { JOURNAL_WORKER_SOURCE } from './journal-worker-source.js';
 
@@ -38,11 +39,7 @@ export interface JournalWorkerOptions {
   onAnswer: (answer: WorkerAnswer) => void;
 }
 
-type Row = [number, number, string, string | null, string | null, number | null, string, string];
-
 const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
-
-const toRow = (r: EventRow): Row => [r.seq, r.at, r.type, r.peer, r.key, r.lookup, r.data, r.hash];
 
 export class JournalWorker {
   private readonly worker: Worker;
@@ -83,7 +80,7 @@ export class JournalWorker {
   }
 
   sendRows(rows: readonly EventRow[]): void {
-    if (rows.length > 0) this.port.postMessage({ kind: 'rows', rows: rows.map(toRow) });
+    if (rows.length > 0) this.port.postMessage({ kind: 'rows', rows: rows.map(storedRow) });
   }
 
   sendSnapshot(id: number, snapshot: SnapshotRecord, keep: number): void {

@@ -5,7 +5,7 @@ import { readCheckpointFile, writeCheckpointFile } from './checkpoint.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { readAnchor, readRetiredKeys, writeAnchor, writeRetiredKeys } from './log-meta.js';
 import { applyMigrations } from './migrations.js';
-import { DamagedRowReader, openDamaged } from './damaged-rows.js';
+import { DamagedRowReader, openDamaged, storedEventsTable } from './damaged-rows.js';
 import { verifyLog, type VerifyOptions, type VerifyReport } from './verify-log.js';
 
 /**
@@ -106,7 +106,10 @@ function countRows(
   checkpointSeq: number | null,
 ): RowCount {
   try {
-    const row = db.prepare('SELECT count(*) AS count, max(seq) AS maxSeq FROM events').get() as {
+    // The stored table, not the view (migration 0002): counting it reads only its type index,
+    // so a damaged table page does not hide how many rows there were.
+    const table = storedEventsTable(db);
+    const row = db.prepare(`SELECT count(*) AS count, max(seq) AS maxSeq FROM ${table}`).get() as {
       count: number;
       maxSeq: number | null;
     };

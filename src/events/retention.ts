@@ -101,7 +101,9 @@ function deleteStep(db: Database, endSeq: number): void {
       for (const data of started) keys.add((JSON.parse(data) as { pk: string }).pk);
       writeRetiredKeys(db, [...keys]);
     }
-    db.prepare('DELETE FROM events WHERE seq <= ?').run(endSeq);
+    // From the stored rows (migration 0002), not through the view, whose delete trigger would
+    // decode each row first; event_rows_release drops the peer IDs and keys no row names now.
+    db.prepare('DELETE FROM event_rows WHERE seq <= ?').run(endSeq);
     // A snapshot whose following events are partly gone cannot rebuild anything any more.
     db.prepare('DELETE FROM snapshots WHERE seq <= ?').run(endSeq);
     writeAnchor(db, last);

@@ -13,6 +13,12 @@ import {
   type SnapshotRecord,
 } from './event-store.js';
 import type { NewEvent, StoredEvent } from './event-types.js';
+import {
+  decodeStoredRow,
+  STORED_EVENTS_SELECT,
+  storedRow,
+  type StoredEventRow,
+} from './compact-data.js';
 import { chainHash, type EventRow } from './hash-chain.js';
 import { readAnchor } from './log-meta.js';
 import { applyMigrations, checkMigrated } from './migrations.js';
@@ -165,8 +171,7 @@ export class SqliteEventStore implements EventStore {
       'INSERT INTO events (seq, at, type, peer, key, lookup, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertBatch = db.transaction((rows: EventRow[]) => {
-      for (const r of rows)
-        insert.run(r.seq, r.at, r.type, r.peer, r.key, r.lookup, r.data, r.hash);
+      for (const r of rows) insert.run(...storedRow(r));
     });
   }
 
@@ -443,14 +448,14 @@ export class SqliteEventStore implements EventStore {
    */
   *read(query: EventQuery = {}): Iterable<StoredEvent> {
     if (this.failure === null && this.writer === null) this.tryFlush();
-    const where: string[] = ['seq > ?'];
+    const where: string[] = ['e.seq > ?'];
     const params: Array<string | number> = [];
     const filters: Array<[string, string | number | undefined]> = [
-      ['seq <= ?', query.untilSeq],
-      ['type = ?', query.type],
-      ['peer = ?', query.peer],
-      ['key = ?', query.key],
-      ['lookup = ?', query.lookup],
+      ['e.seq <= ?', query.untilSeq],
+      ['t.name = ?', query.type],
+      ['p.id = ?', query.peer],
+      ['k.id = ?', query.key],
+      ['e.lookup = ?', query.lookup],
     ];
     for (const [condition, value] of filters) {
       if (value === undefined) continue;
@@ -460,22 +465,20 @@ export class SqliteEventStore implements EventStore {
     if (query.types !== undefined) {
       // Through the type index: restart reads the ~2% of rows that change state and never
       // touches the large RPC and lookup rows (measured: 10x faster than scanning by seq).
-      where.push(`type IN (${query.types.map(() => '?').join(', ')})`);
+      where.push(`t.name IN (${query.types.map(() => '?').join(', ')})`);
       params.push(...query.types);
     }
+    // The stored rows, decoded here rather than by the view (compact-data.ts).
     const statement = this.db.prepare(
-      `SELECT seq, at, type, peer, key, lookup, data, hash FROM events
-       WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+      `${STORED_EVENTS_SELECT} WHERE ${where.join(' AND ')} ORDER BY e.seq LIMIT ?`,
     );
     let remaining = query.limit ?? Infinity;
     let after = query.afterSeq ?? -1;
     let uncommitted: EventRow[] = [];
     while (remaining > 0) {
-      const rows = statement.all(
-        after,
-        ...params,
-        Math.min(remaining, READ_PAGE_ROWS),
-      ) as EventRow[];
+      const rows = (
+        statement.all(after, ...params, Math.min(remaining, READ_PAGE_ROWS)) as StoredEventRow[]
+      ).map(decodeStoredRow);
       // Taken in the same turn as the last query: a row committed since is in the query's
       // result or still here, never in neither (commits are acknowledged between turns).
       const last = rows.length < READ_PAGE_ROWS;

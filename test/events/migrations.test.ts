@@ -18,9 +18,13 @@ test('an applied migration edited afterwards is refused, a new one is applied', 
   cpSync(migrationsDir(), join(dir, 'migrations'), { recursive: true });
   const db = new Database(join(dir, 'events.db'));
   closeAtCleanup(dir, db);
-  assert.deepEqual(applyMigrations(db, loadMigrations(join(dir, 'migrations'))), [1]);
-  writeFileSync(join(dir, 'migrations', '0002_more.sql'), 'CREATE TABLE more (x INTEGER);');
-  assert.deepEqual(applyMigrations(db, loadMigrations(join(dir, 'migrations'))), [2]);
+  const shipped = loadMigrations().map((m) => m.version);
+  assert.deepEqual(applyMigrations(db, loadMigrations(join(dir, 'migrations'))), shipped);
+  const next = String(shipped.length + 1).padStart(4, '0');
+  writeFileSync(join(dir, 'migrations', `${next}_more.sql`), 'CREATE TABLE more (x INTEGER);');
+  assert.deepEqual(applyMigrations(db, loadMigrations(join(dir, 'migrations'))), [
+    shipped.length + 1,
+  ]);
   assert.deepEqual(applyMigrations(db, loadMigrations(join(dir, 'migrations'))), []);
   writeFileSync(join(dir, 'migrations', '0001_events.sql'), '-- edited');
   assert.throws(() => applyMigrations(db, loadMigrations(join(dir, 'migrations'))), {

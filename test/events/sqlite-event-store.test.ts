@@ -134,10 +134,13 @@ test('migrations are applied once and recorded', (t) => {
   const db = new Database(join(dir, 'events.db'), { readonly: true });
   closeAtCleanup(dir, db);
   const rows = db.prepare('SELECT version, name FROM schema_migrations').all();
-  assert.deepEqual(rows, [{ version: 1, name: '0001_events.sql' }]);
+  assert.deepEqual(rows, [
+    { version: 1, name: '0001_events.sql' },
+    { version: 2, name: '0002_compact_events.sql' },
+  ]);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   const indexes = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_rows'")
     .pluck()
     .all();
   assert.deepEqual(indexes.sort(), [

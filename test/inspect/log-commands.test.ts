@@ -83,7 +83,8 @@ describe('tesd sql, events and verify on a recorded log', () => {
       'DELETE FROM events',
       "UPDATE events SET data = '{}' WHERE seq = 1",
       "INSERT INTO log_meta VALUES ('x', 'y')",
-      'DROP TABLE events',
+      'DROP VIEW events',
+      'DROP TABLE event_rows',
       'CREATE TABLE t (x)',
       'PRAGMA user_version = 7',
     ]) {
