@@ -62,7 +62,7 @@ function rssMb(pid: number): number {
 function startNode(name: string, args: string[]): Running {
   const child = spawn(process.execPath, [TESD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const exited = new Promise<void>((done) =>
     child.once('exit', (code) => {
       if (code !== 0 && code !== null) process.stderr.write(`${name} exited ${code}: ${stderr}\n`);
