@@ -1,4 +1,4 @@
-import { parseAddress } from '../core/address.js';
+import { networkGroup, parseAddress, sourceHost } from '../core/address.js';
 
 /**
  * Admission by source host (SPEC §3.1, issue 11): requests are counted per host in one-second
@@ -46,9 +46,9 @@ export class RateLimiter {
 const NETWORK_CEILING_HOSTS = 4;
 
 export interface AdmissionKeys {
-  /** The IPv4 address, or the IPv6 /64 (`2001:db8:1:2::/64`). */
+  /** The IPv4 address, or the IPv6 /64 (`2001:db8:1:2::/64`): core's `sourceHost`. */
   readonly host: string;
-  /** The IPv4 /24 or the IPv6 /48 the host's ceiling is counted in. */
+  /** The IPv4 /24 or the IPv6 /48 the host's ceiling is counted in: core's `networkGroup`. */
   readonly network: string;
 }
 
@@ -73,21 +73,5 @@ function computeKeys(addr: string): AdmissionKeys {
   const parsed = parseAddress(addr);
   // Transports hand us canonical addresses; anything else is one shared, limited bucket.
   if (parsed === null) return { host: 'invalid', network: 'invalid' };
-  const { host } = parsed;
-  if (!host.includes(':')) {
-    return { host, network: host.split('.').slice(0, 3).join('.') + '.0/24' };
-  }
-  const groups = expandIpv6(host);
-  return {
-    host: groups.slice(0, 4).join(':') + '::/64',
-    network: groups.slice(0, 3).join(':') + '::/48',
-  };
-}
-
-function expandIpv6(host: string): string[] {
-  const [head = '', tail] = host.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const zeros = Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0');
-  return [...left, ...zeros, ...right].map((part) => part.padStart(4, '0'));
+  return { host: sourceHost(parsed.host), network: networkGroup(parsed.host) };
 }
