@@ -49,6 +49,33 @@ export function isLoopback(host: string): boolean {
   return host.startsWith('127.') || host === '::1';
 }
 
+/** Whether `host` (canonical, see normalizeHost) is an IPv6 address. */
+export function isIpv6(host: string): boolean {
+  return host.includes(':');
+}
+
+/**
+ * Whether `host` (canonical) can only be reached from its own site: loopback, private
+ * (RFC 1918), shared (RFC 6598, carrier-grade NAT), link-local, or IPv6 unique-local
+ * (fc00::/7). The documentation and benchmark ranges are not: the test bed's "Internet" is
+ * made of them. Nor is the unspecified address (`0.0.0.0`, `::`), which names no site.
+ */
+export function isSiteScoped(host: string): boolean {
+  if (isIpv6(host)) {
+    const first = ipv6Groups(host)[0]!;
+    return host === '::1' || (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80;
+  }
+  const [a = 0, b = 0] = host.split('.').map(Number);
+  return (
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b < 128) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b < 32) ||
+    (a === 192 && b === 168)
+  );
+}
+
 /**
  * The IP-diversity group of SPEC §2: the /24 of an IPv4 address, the /64 of an IPv6 one
  * (a host or one site's subnet: what one machine can cheaply hold many addresses in).
@@ -67,7 +94,7 @@ export function networkGroup(host: string): string {
 
 /** One source host for admission (SPEC §3.1): an IPv4 address, or the /64 of an IPv6 one. */
 export function sourceHost(host: string): string {
-  return host.includes(':') ? prefixGroup(host, 32, 64) : host;
+  return isIpv6(host) ? prefixGroup(host, 32, 64) : host;
 }
 
 function prefixGroup(host: string, ipv4Bits: 24 | 32, ipv6Bits: 48 | 64): string {

@@ -5,7 +5,7 @@ import { normalizeAddress, parseAddress, sourceHost } from '../core/address.js';
  * us (`pong.observed`, `dialing.observed`); one vote per observing **host** (an IPv4 address,
  * an IPv6 /64: several ports of one machine are one voter), its latest observation only. The
  * agreed address is the one at least `minVoters` hosts currently report, the most voted one
- * winning (ties to the most recent). One peer, however often it answers, cannot move it, and
+ * winning (ties to IPv4, then to the most recent). One peer, however often it answers, cannot move it, and
  * neither can the last `pong`.
  */
 
@@ -71,6 +71,17 @@ export class ObservedAddresses {
       entry.lastMs = Math.max(entry.lastMs, vote.atMs);
       counts.set(vote.addr, entry);
     }
-    return [...counts.values()].sort((a, b) => b.voters - a.voters || b.lastMs - a.lastMs);
+    return [...counts.values()].sort(
+      (a, b) => b.voters - a.voters || ipv6Rank(a.addr) - ipv6Rank(b.addr) || b.lastMs - a.lastMs,
+    );
   }
+}
+
+/**
+ * Between as many voters for an IPv4 and an IPv6 address (a dual-stack node heard by one peer
+ * of each family), IPv4 wins: it is the family a NAT makes unreachable, so it is the one whose
+ * reachability must be proven before the node serves the DHT (reachability-evidence.ts).
+ */
+function ipv6Rank(addr: string): number {
+  return addr.startsWith('[') ? 1 : 0;
 }

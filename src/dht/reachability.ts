@@ -3,16 +3,20 @@ import { toHex } from '../core/bytes.js';
 import { Caps, type PeerInfo } from '../core/node-info.js';
 import { lookup } from './iterative-lookup.js';
 import type { NodeDriver } from './node-context.js';
+import { judgeInbound } from './reachability-evidence.js';
+import type { Request } from '../net/messages.js';
 import type { ReachabilityStatus, Round } from './reachability-state.js';
 import { sendRpc } from './rpc-client.js';
 
 /**
  * Reachability (issue 15 item 2; docs/protocol.md "Reachability"). A node learns whether
- * unsolicited inbound connections reach it by asking peers (`dial_back`) to have a third node
- * dial its observed address (`dial` → `probe`). Only a probe from a host this node never sent
- * a request to counts: a NAT passes traffic from hosts we contacted, so their probes prove
- * nothing. In `auto` mode the node advertises the DHT capability only once a probe counted,
- * so public routing tables never hold a node others cannot reach.
+ * unsolicited inbound connections reach it in two ways. Passively: a request arrives from a
+ * host it sent nothing to within a NAT's mapping lifetime (a newcomer bootstrapping through
+ * it, a lookup, someone's probe): reachability-evidence.ts judges it. Actively: it asks peers
+ * (`dial_back`) to have a third node dial its observed address (`dial` → `probe`); only a
+ * probe the same rule accepts counts, and two rounds in which third nodes dialled and nothing
+ * at all arrived make it unreachable. In `auto` mode the node advertises the DHT capability
+ * only once reachable, so public routing tables never hold a node others cannot reach.
  */
 
 /** Peers asked per check, each to have a third node dial us. */
@@ -29,8 +33,12 @@ export function advertisedCaps(node: NodeDriver): number {
   return node.config.caps;
 }
 
-/** Starts the checks: one now, then every retry (while not reachable) or recheck interval. */
+/**
+ * Starts the checks: one now, then every retry (while not reachable) or recheck interval; and
+ * from now on every verified request we receive is judged as evidence.
+ */
 export function startReachabilityChecks(node: NodeDriver): void {
+  node.reach.onRequest = (addr, op, nowMs) => requestArrived(node, addr, op, nowMs);
   const tick = (): void => {
     const delayMs =
       node.reach.status === 'reachable'
@@ -71,12 +79,24 @@ export function checkReachability(node: NodeDriver): void {
   }
 }
 
-/** A `probe` arrived from `remote` with `tokenHex`. */
+/** A `probe` arrived from `remote` with `tokenHex`: it counts only as any request would. */
 export function probeArrived(node: NodeDriver, tokenHex: string, remote: string): void {
   const round = node.reach.pending.get(tokenHex);
   if (round === undefined) return;
-  if (node.reach.hasContacted(remote)) round.inconclusive++;
-  else round.counted.push(remote);
+  if (judge(node, remote, node.timers.now()) === 'proof') round.counted.push(remote);
+  else round.inconclusive++;
+}
+
+/** A verified request arrived from `addr`: proof of reachability when nothing of ours invited it. */
+function requestArrived(node: NodeDriver, addr: string, op: Request['op'], nowMs: number): void {
+  if (judge(node, addr, nowMs) !== 'proof') return;
+  node.reach.silentRounds = 0;
+  if (node.reach.status !== 'reachable')
+    setStatus(node, 'reachable', `unsolicited ${op} from ${addr}`);
+}
+
+function judge(node: NodeDriver, addr: string, nowMs: number): ReturnType<typeof judgeInbound> {
+  return judgeInbound(addr, node.advertisedAddr, node.reach.lastContactAt(addr, nowMs), nowMs);
 }
 
 /** A peer told us how it sees us: one vote for the advertised address (by agreement). */
@@ -100,7 +120,7 @@ function conclude(node: NodeDriver, round: Round): void {
   for (const token of round.tokens) reach.pending.delete(token);
   reach.checking = false;
   if (round.counted.length > 0)
-    setStatus(node, 'reachable', `dialled unsolicited by ${round.counted.join(', ')}`);
+    setStatus(node, 'reachable', `probed unsolicited by ${round.counted.join(', ')}`);
   else if (round.inconclusive === 0 && round.forwarded >= FORWARDS_FOR_UNREACHABLE) {
     // One silent round does not undo a confirmation (a lost probe, a busy third node).
     reach.silentRounds++;
@@ -131,12 +151,27 @@ function setStatus(node: NodeDriver, status: ReachabilityStatus, reason: string)
     caps: node.self.caps,
     reason,
   });
-  // Newly serving the DHT: meet the closest peers, so their tables take us in now.
-  if (node.self.caps !== previousCaps && (node.self.caps & Caps.DHT) !== 0)
-    lookup(node, { target: node.identity.id, kind: 'refresh' }, () => undefined);
+  if (node.self.caps !== previousCaps && (node.self.caps & Caps.DHT) !== 0) announceServing(node);
 }
 
-/** Up to ASKED_PER_CHECK verified peers on distinct hosts, table peers and recent ones. */
+/**
+ * Newly serving the DHT: meet the closest peers, so their tables take us in now, and ping the
+ * recent peers outside our table, which met us as a client (a small network's other new
+ * servers among them: without this, two nodes confirmed one after the other never learn that
+ * the other serves).
+ */
+function announceServing(node: NodeDriver): void {
+  lookup(node, { target: node.identity.id, kind: 'refresh' }, () => undefined);
+  for (const peer of node.reach.recentPeers())
+    if (!node.state.routing.byId.has(peer.identity.idHex))
+      sendRpc(node, peer, { op: 'ping' }, null, () => undefined);
+}
+
+/**
+ * Up to ASKED_PER_CHECK verified peers on distinct hosts, table peers and recent ones, of any
+ * family: their answers are votes on our address too, and a probe over the other family than
+ * our advertised address's is merely inconclusive.
+ */
 function peersToAsk(node: NodeDriver): PeerInfo[] {
   const candidates = [
     ...[...node.state.routing.byId.values()].map((e) => e.peer),

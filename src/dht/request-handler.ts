@@ -84,7 +84,7 @@ export function handleIncoming(
     answer(message.rid, answerRequest(node, req, peer, remote, nowMs).body);
   }
   node.exchanged(nowMs);
-  node.reach.noteVerified(peer);
+  node.reach.requestArrived(peer, req.op, nowMs);
   observe(node, peer);
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   diversityGroup,
+  isSiteScoped,
   networkGroup,
   normalizeAddress,
   normalizeHost,
@@ -43,4 +44,29 @@ test('IPv4 groups: the address per host, /24 for diversity and ceilings', () => 
   assert.equal(sourceHost('198.18.1.1'), '198.18.1.1');
   assert.equal(diversityGroup('198.18.1.77'), '198.18.1.0/24');
   assert.equal(networkGroup('198.18.1.77'), '198.18.1.0/24');
+});
+
+test('site-scoped addresses: private, shared (CGNAT), link-local, loopback, unique-local', () => {
+  const scoped = ['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.7', '100.64.0.1'];
+  scoped.push(
+    '100.127.255.255',
+    '169.254.1.1',
+    '127.0.0.1',
+    '::1',
+    'fd00::1',
+    'fc00::1',
+    'fe80::1',
+  );
+  for (const host of scoped) assert.equal(isSiteScoped(host), true, host);
+  const global = ['172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '192.169.0.1'];
+  global.push(
+    '198.18.0.1',
+    '198.51.100.1',
+    '203.0.113.5',
+    '2001:db8::1',
+    'fec0::1',
+    '0.0.0.0',
+    '::',
+  );
+  for (const host of global) assert.equal(isSiteScoped(host), false, host);
 });

@@ -73,3 +73,12 @@ test('dial limiter: per requester, per target and in total per window', () => {
   assert.equal(limiter.allow('c', 't4', 5), false, 'three in total');
   assert.equal(limiter.allow('c', 't4', 60_000), true, 'a new window');
 });
+
+test('given one IPv4 and one IPv6 voter (a dual-stack node), then the IPv4 address leads, whichever came last', () => {
+  const observed = new ObservedAddresses(2);
+  observed.observe('198.18.4.1:4433', '198.18.1.1:4433', 1_000);
+  observed.observe('[2001:db8:4::1]:4433', '[2001:db8:6::1]:4433', 2_000);
+  assert.deepEqual(observed.leading(2_000), { addr: '198.18.4.1:4433', voters: 1 });
+  observed.observe('[2001:db8:4::1]:4433', '[2001:db8:7::1]:4433', 3_000);
+  assert.deepEqual(observed.leading(3_000), { addr: '[2001:db8:4::1]:4433', voters: 2 });
+});

@@ -32,6 +32,7 @@ export interface NodeStatus {
   advertised_addr: string;
   reachability: {
     status: string;
+    mode: string;
     reason: string;
     summary: string;
     agreed_addr: string | null;

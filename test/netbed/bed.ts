@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -219,6 +219,9 @@ export class NetBed {
         }
       spawnSync('ip', ['netns', 'del', ns], { timeout: COMMAND_TIMEOUT_MS });
     }
+    // TESD_NETBED_KEEP=DIR keeps the nodes' data directories (event logs) for inspection.
+    const keep = process.env['TESD_NETBED_KEEP'];
+    if (keep !== undefined && keep !== '') cpSync(this.dir, keep, { recursive: true });
     rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Caps } from '../../src/core/node-info.js';
+import type { DhtNode } from '../../src/dht/dht-node.js';
+import { NAT_MAPPING_WINDOW_MS } from '../../src/dht/reachability-evidence.js';
+import { sendRpc } from '../../src/dht/rpc-client.js';
+import type { StoredEvent } from '../../src/events/event-types.js';
+import { createSimulation, type SimNode } from '../../src/sim/simulation.js';
+import { seeded } from '../support/seed.js';
+
+/**
+ * Passive reachability evidence on the SimNetwork (issue 15): a node in auto mode at a public
+ * address becomes a DHT server when a host it had no traffic with sends it a request, and not
+ * while that host may be passing through a NAT mapping the node opened. (The sim has no NAT:
+ * what a NAT would let through is what the rule must not trust; the test bed in test/netbed/
+ * runs the real thing.)
+ */
+
+const LATENCY_MS = 10;
+const HOUR_MS = 3_600_000;
+
+function story(seed: number) {
+  const sim = createSimulation({ seed, latencyMs: { min: LATENCY_MS, max: LATENCY_MS } });
+  // Checks run, but their periodic rounds are out of the way: the story sends every request.
+  const auto = {
+    reachabilityMode: 'auto',
+    reachabilityChecks: true,
+    reachabilityRetryMs: HOUR_MS,
+    reachabilityRecheckMs: HOUR_MS,
+  } as const;
+  const a = sim.addNode({ addr: '198.18.1.1:4433', config: auto });
+  const b = sim.addNode({ addr: '198.18.2.1:4433', config: { reachabilityMode: 'server' } });
+  return { sim, a, b };
+}
+
+function ping(from: SimNode, to: SimNode): void {
+  sendRpc(from.node, { identity: null, addr: to.addr }, { op: 'ping' }, null, () => undefined);
+}
+
+function events(node: SimNode, type: StoredEvent['type']): StoredEvent[] {
+  return [...node.store.read({ type })];
+}
+
+function lastAt(node: SimNode, type: StoredEvent['type']): number {
+  return events(node, type).at(-1)!.at;
+}
+
+const servesDht = (node: DhtNode): boolean => (node.self.caps & Caps.DHT) !== 0;
+
+test("given a public node in auto mode, when a stranger bootstraps through it, then it is reachable, serves the DHT and enters the stranger's table", () => {
+  seeded(1501, (seed) => {
+    const { sim, a, b } = story(seed);
+    assert.equal(a.node.reach.status, 'unknown');
+    assert.equal(servesDht(a.node), false);
+    b.node.bootstrap([{ addr: a.addr, idHex: a.identity.idHex }], () => undefined);
+    sim.runFor(1_000);
+    assert.deepEqual(
+      events(a, 'reachability_changed').map((e) => e.data),
+      [
+        {
+          status: 'reachable',
+          previous: 'unknown',
+          addr: '198.18.1.1:4433',
+          mode: 'auto',
+          caps: Caps.DHT | Caps.STORAGE,
+          reason: 'unsolicited ping from 198.18.2.1:4433',
+        },
+      ],
+    );
+    assert.equal(servesDht(a.node), true);
+    assert.ok(b.node.state.routing.byId.has(a.identity.idHex), 'the stranger holds it now');
+  });
+});
+
+test('given a node that sent a host a request, when that host sends requests, then none proves anything until six minutes pass without traffic', () => {
+  seeded(1502, (seed) => {
+    const { sim, a, b } = story(seed);
+    ping(a, b);
+    sim.runFor(1_000);
+    const contactedAt = lastAt(a, 'rpc_sent');
+    // Five minutes later: inside the window; and this request keeps a mapping alive too.
+    sim.runFor(contactedAt + 5 * 60_000 - sim.timers.now());
+    ping(b, a);
+    sim.runFor(1_000);
+    assert.equal(a.node.reach.status, 'unknown');
+    const lastTrafficAt = lastAt(a, 'rpc_received');
+    // One request arriving just inside the window after that traffic, one just past it.
+    sim.runFor(lastTrafficAt + NAT_MAPPING_WINDOW_MS - LATENCY_MS - 1 - sim.timers.now());
+    ping(b, a);
+    sim.runFor(1_000);
+    assert.equal(lastAt(a, 'rpc_received'), lastTrafficAt + NAT_MAPPING_WINDOW_MS - 1);
+    assert.equal(a.node.reach.status, 'unknown', 'one millisecond inside the window');
+    const insideAt = lastAt(a, 'rpc_received');
+    sim.runFor(insideAt + NAT_MAPPING_WINDOW_MS - LATENCY_MS - sim.timers.now());
+    ping(b, a);
+    sim.runFor(1_000);
+    assert.equal(lastAt(a, 'rpc_received'), insideAt + NAT_MAPPING_WINDOW_MS);
+    assert.equal(a.node.reach.status, 'reachable', 'exactly the window after the last traffic');
+    assert.equal(a.node.reach.reason, 'unsolicited ping from 198.18.2.1:4433');
+  });
+});
+
+test('given a node whose checks are off (a server on loopback), when strangers send requests, then its status does not move', () => {
+  seeded(1503, (seed) => {
+    const sim = createSimulation({ seed });
+    const a = sim.addNode({ config: { reachabilityMode: 'server' } });
+    const b = sim.addNode();
+    ping(b, a);
+    sim.runFor(1_000);
+    assert.equal(a.node.reach.status, 'unknown');
+    assert.deepEqual(events(a, 'reachability_changed'), []);
+  });
+});
