@@ -8,11 +8,13 @@ import { selfSignedPublicKey, type TlsCredentials } from './certificate.js';
 
 export const ALPN = 'tesseras/1';
 /**
- * Streams a peer may open on one of our connections. The library's default is 100, and a
- * client that opens one past the peer's credit breaks that connection's stream ids for good,
- * so the credit we grant is well above the streams our clients keep alive (stream-pool.ts).
+ * Streams a peer may have open at once on one of our connections (issue 11: bounded to what a
+ * DHT needs). A pipelining client uses one; one that sends a request per stream keeps at most
+ * 90 alive (stream-pool.ts), and a client that opens one past the peer's credit breaks that
+ * connection's stream ids for good in this library, so the credit stays just above that. QUIC
+ * grants more as streams finish, so an honest client never waits long.
  */
-export const PEER_STREAM_CREDIT = 256;
+export const PEER_STREAM_CREDIT = 100;
 
 export type QuicLogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 

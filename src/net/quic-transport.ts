@@ -8,6 +8,7 @@ import {
   parseAddress,
   sourceHost,
 } from '../core/address.js';
+import type { Timers } from '../core/clock.js';
 import type { SigningKey } from '../core/ed25519.js';
 import { TesdError } from '../core/errors.js';
 import { certificatePublicKey, createCertificate } from './certificate.js';
@@ -17,7 +18,10 @@ import { chooseEviction, type HeldConnection } from './connection-policy.js';
 import { LENGTH_PREFIX_BYTES, MAX_FRAME_BYTES } from './frame-codec.js';
 import { quicConfig, quicLogger, serverCrypto, type QuicLogLevel } from './quic-options.js';
 import { describe } from './rpc-stream.js';
-import { serveStream } from './stream-server.js';
+import { realTimers } from './real-timers.js';
+import { serveStream, type StreamServing } from './stream-server.js';
+import { HostPacer } from './stream-pacer.js';
+import { StallSweeper } from './stream-stall.js';
 import type {
   AdmissionHook,
   RemotePeer,
@@ -40,6 +44,12 @@ export interface QuicTransportOptions {
   /** Loopback hosts escape the per-host ceiling (default true; false under --strict-ip-diversity). */
   readonly loopbackExempt?: boolean;
   readonly stallTimeoutMs?: number;
+  /**
+   * Request frames read per source host and second before that host's streams wait for the
+   * next second (loopback exempt like the connection ceiling). Default: twice the engine's
+   * default request quota, so the engine still answers error 4 just past the quota.
+   */
+  readonly readFramesPerHostPerSecond?: number;
   readonly logLevel?: QuicLogLevel;
 }
 
@@ -51,6 +61,8 @@ const DEFAULT_STALL_TIMEOUT_MS = 10_000;
 /** A host behind a NAT may run a few nodes; one holding more is hoarding. */
 const DEFAULT_MAX_CONNECTIONS_PER_HOST = 16;
 const DEFAULT_NEWCOMER_GRACE_MS = 10_000;
+/** Twice the engine's default quota of 200 requests per host and second (SPEC §3.1). */
+const DEFAULT_READ_FRAMES_PER_HOST_PER_SECOND = 400;
 /** A connection that carried a request this recently is in use, not idle. */
 const IDLE_AFTER_MS = 1_000;
 
@@ -88,6 +100,8 @@ export class QuicTransport implements Transport {
   private readonly perHost = new Map<string, number>();
   private readonly certCache = new Map<string, Uint8Array | null>();
   private readonly pool: ConnectionPool;
+  private readonly stalls: StallSweeper;
+  private readonly pacer: HostPacer;
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -101,8 +115,16 @@ export class QuicTransport implements Transport {
     private readonly stallTimeoutMs: number,
     idleTimeoutMs: number,
     private readonly limits: ConnectionLimits,
+    readFramesPerHostPerSecond: number,
   ) {
     const maxConnections = limits.max;
+    // Monotonic: a wall clock stepped back must not stall the sweep or the read budget.
+    const timers: Timers = {
+      now: () => performance.now(),
+      setTimer: (delayMs, callback) => realTimers.setTimer(delayMs, callback),
+    };
+    this.stalls = new StallSweeper({ stallTimeoutMs, timers });
+    this.pacer = new HostPacer(readFramesPerHostPerSecond, timers);
     this.pool = new ConnectionPool({
       dial: (addr) => this.dial(addr),
       idleTimeoutMs,
@@ -162,6 +184,7 @@ export class QuicTransport implements Transport {
         newcomerGraceMs: options.newcomerGraceMs ?? DEFAULT_NEWCOMER_GRACE_MS,
         loopbackExempt: options.loopbackExempt ?? true,
       },
+      options.readFramesPerHostPerSecond ?? DEFAULT_READ_FRAMES_PER_HOST_PER_SECOND,
     );
   }
 
@@ -227,6 +250,8 @@ export class QuicTransport implements Transport {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.stalls.stop();
+    this.pacer.stop();
     await this.pool.close();
     await this.server.stop({ isApp: true, errorCode: 0, force: true }).catch((error: unknown) => {
       this.logger.warn(`server stop: ${describe(error)}`);
@@ -345,7 +370,19 @@ export class QuicTransport implements Transport {
       }
       this.handler(input, peer, reply);
     };
-    serveStream(stream, remote, current, this.stallTimeoutMs, this.logger);
+    serveStream(stream, remote, current, this.serving(stream.meta.remoteHost));
+  }
+
+  private serving(remoteHost: string): StreamServing {
+    const host = normalizeHost(remoteHost) ?? remoteHost;
+    const exempt = this.limits.loopbackExempt && isLoopback(host);
+    return {
+      stalls: this.stalls,
+      stallTimeoutMs: this.stallTimeoutMs,
+      pacer: exempt ? null : this.pacer,
+      host: sourceHost(host),
+      logger: this.logger,
+    };
   }
 
   private remotePeer(stream: QUICStream): RemotePeer | null {
