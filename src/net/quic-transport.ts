@@ -17,6 +17,7 @@ import { ConnectionPool, type DialResult, type PooledConnection } from './connec
 import { chooseEviction, type HeldConnection } from './connection-policy.js';
 import { LENGTH_PREFIX_BYTES, MAX_FRAME_BYTES } from './frame-codec.js';
 import { quicConfig, quicLogger, serverCrypto, type QuicLogLevel } from './quic-options.js';
+import { warnIfQuicUnpatched } from './quic-patch-check.js';
 import { describe } from './rpc-stream.js';
 import { realTimers } from './real-timers.js';
 import { serveStream, type StreamServing } from './stream-server.js';
@@ -143,6 +144,7 @@ export class QuicTransport implements Transport {
   }
 
   static async create(options: QuicTransportOptions): Promise<QuicTransport> {
+    warnIfQuicUnpatched();
     const { host, port } = parseBind(options.bind);
     const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     const quicIdleMs = idleTimeoutMs + Math.min(QUIC_IDLE_GRACE_MS, idleTimeoutMs);

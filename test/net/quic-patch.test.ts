@@ -2,6 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { QUICConnection, QUICStream } from '@matrixai/quic';
 import * as quicUtils from '@matrixai/quic/utils.js';
+import {
+  quicPatchApplied,
+  UNPATCHED_QUIC_WARNING,
+  warnIfQuicUnpatched,
+} from '../../src/net/quic-patch-check.js';
 
 /**
  * The project carries a patch of @matrixai/quic (patches/, applied by `npm ci` through the
@@ -32,5 +37,33 @@ describe('@matrixai/quic patch', () => {
     assert.match(String(connection['processStreams']), /DIRECT_READ_STREAMS/);
     assert.equal(typeof stream['recvIntoReadable'], 'function');
     assert.match(String(connection['setConnTimeoutTimer']), /connTimeoutDeadline/);
+  });
+});
+
+describe('an application with the released @matrixai/quic', () => {
+  it('is told once, as a Node warning, that the library is not patched', async () => {
+    const warnings: Array<{ code?: string; message: string }> = [];
+    const listener = (warning: Error & { code?: string }): void => void warnings.push(warning);
+    process.on('warning', listener);
+    try {
+      assert.equal(quicPatchApplied(), true);
+      assert.equal(warnIfQuicUnpatched(), false);
+      assert.equal(
+        warnIfQuicUnpatched(() => false),
+        true,
+      );
+      assert.equal(
+        warnIfQuicUnpatched(() => false),
+        false,
+      );
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted next tick
+    } finally {
+      process.off('warning', listener);
+    }
+    assert.deepEqual(
+      warnings.map((w) => w.code),
+      ['TESD_QUIC_UNPATCHED'],
+    );
+    assert.equal(UNPATCHED_QUIC_WARNING.includes('patches/'), true);
   });
 });
