@@ -3,9 +3,12 @@
  * its own: a DhtNode on real QUIC with the SQLite journal, strict IP diversity (loopback is not
  * exempt), metrics fed from its events, and a configurable request quota. Prints one JSON line
  * `{ addr, pid }` when it serves; on stdin's end it stops (flushing the counted refusals) and
- * prints `{ rejected_metric, refusals_sent, last_seq }`.
+ * prints `{ rejected_metric, refusals_sent, last_seq }`. The line `reset` restarts its event-loop
+ * delay histogram, `loop` prints `{ loop_delay_max_ms, loop_delay_p99_ms, incoming }`.
  */
 import { mkdtempSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entropySeededRandom } from '../src/cli/entropy.js';
@@ -24,7 +27,17 @@ import { realTimers } from '../src/net/real-timers.js';
 const quota = Number(process.argv[2] ?? 200);
 const dir = process.argv[3] ?? mkdtempSync(join(tmpdir(), 'tesd-hostile-'));
 const { key, identity } = generateIdentity(8);
-const transport = await QuicTransport.create({ bind: '127.0.0.1:0', key, logLevel: 'error' });
+// Strict IP diversity: loopback hosts get the per-host connection ceiling and read budget.
+const transport = await QuicTransport.create({
+  bind: '127.0.0.1:0',
+  key,
+  logLevel: 'error',
+  loopbackExempt: false,
+  readFramesPerHostPerSecond: 2 * quota,
+});
+// The event loop's longest stall, reset and read between scenarios (stdin lines).
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 const sqlite = SqliteEventStore.open(dir);
 // The refusals the node actually sent (error 4 answers), to compare with what it recorded.
 let refusalsSent = 0;
@@ -61,7 +74,18 @@ metrics.attach(node);
 node.start({ maintenance: false });
 console.log(JSON.stringify({ addr: transport.localAddr, pid: process.pid, dir }));
 
-process.stdin.resume();
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'reset') loopDelay.reset();
+  if (line === 'loop') {
+    console.log(
+      JSON.stringify({
+        loop_delay_max_ms: Math.round(loopDelay.max / 1e6),
+        loop_delay_p99_ms: Math.round(loopDelay.percentile(99) / 1e6),
+        incoming: transport.stats().incoming,
+      }),
+    );
+  }
+});
 process.stdin.on('end', () => {
   void (async () => {
     await transport.close();

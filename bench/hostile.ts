@@ -29,6 +29,12 @@ import { encodeFrame } from '../src/net/frame-codec.js';
 import type { RequestHandler, Transport } from '../src/net/transport.js';
 import { realTimers } from '../src/net/real-timers.js';
 import { PeerSocket, type Tally } from '../test/hostile/hostile-harness.js';
+import {
+  idleScenario,
+  junkScenario,
+  stallScenario,
+  type TargetControl,
+} from './hostile-transport.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -38,8 +44,10 @@ const { values: options } = parseArgs({
     inflight: { type: 'string', default: '16' },
     rotations: { type: 'string', default: '40' },
     quota: { type: 'string', default: '200' },
+    scenarios: { type: 'string', default: 'flood,rotate,idle,stall,junk' },
   },
 });
+const SCENARIOS = new Set(options.scenarios.split(','));
 const FLOOD_S = Number(options['flood-s']);
 const QUIET_S = Number(options['quiet-s']);
 const SOCKETS = Number(options.sockets);
@@ -113,7 +121,20 @@ const WORK_DIR = mkdtempSync(join(tmpdir(), 'tesd-bench-hostile-'));
 
 async function startTarget(name: string, quota: number): Promise<Target> {
   const dir = join(WORK_DIR, name);
-  const child = spawn(process.execPath, ['--import', 'tsx', TARGET, String(quota), dir]);
+  const child = spawn(process.execPath, [
+    ...(process.env.TESD_BENCH_CPU_PROF === undefined
+      ? []
+      : [
+          '--cpu-prof',
+          `--cpu-prof-dir=${process.env.TESD_BENCH_CPU_PROF}`,
+          '--cpu-prof-interval=200',
+        ]),
+    '--import',
+    'tsx',
+    TARGET,
+    String(quota),
+    dir,
+  ]);
   child.stderr.pipe(process.stderr);
   const lines = createInterface({ input: child.stdout });
   const first = await nextLine(lines, child);
@@ -138,6 +159,28 @@ async function stopTarget(target: Target): Promise<{ metric: number; sent: numbe
   target.child.stdin.end();
   const figures = JSON.parse(await last) as { rejected_metric: number; refusals_sent: number };
   return { metric: figures.rejected_metric, sent: figures.refusals_sent };
+}
+
+function control(target: Target): TargetControl {
+  return {
+    addr: target.addr,
+    reset: () => void target.child.stdin.write('reset\n'),
+    loop: async () => {
+      const answer = nextLine(target.lines, target.child);
+      target.child.stdin.write('loop\n');
+      return JSON.parse(await answer) as Awaited<ReturnType<TargetControl['loop']>>;
+    },
+  };
+}
+
+/** A fresh target for one transport scenario, stopped after it. */
+async function onTarget<T>(name: string, run: (target: TargetControl) => Promise<T>): Promise<T> {
+  const target = await startTarget(name, QUOTA);
+  try {
+    return await run(control(target));
+  } finally {
+    await stopTarget(target);
+  }
 }
 
 function logDb(target: Target): Database.Database {
@@ -327,39 +370,85 @@ function engineCost() {
 async function main(): Promise<void> {
   try {
     const engine = engineCost();
-    const floodResult = await floodScenario();
-    const rotate = await rotateScenario();
-    console.log(
-      [
-        `flood: ${SOCKETS} sockets x ${IN_FLIGHT} in flight from 127.0.0.2 for ${FLOOD_S} s, ` +
-          `quota ${QUOTA}/s per host`,
-        `  honest ping p50/p99: unloaded ${floodResult.quiet_p50_ms}/${floodResult.quiet_p99_ms} ms, ` +
-          `under flood ${floodResult.loaded_p50_ms}/${floodResult.loaded_p99_ms} ms ` +
-          `(p99 x${floodResult.p99_ratio}); honest failures ${floodResult.honest_failed}`,
-        `  attacker served per second: ${floodResult.attacker_served_per_s.join(' ')}`,
-        `  attacker refused: ${floodResult.attacker_refused} of ${floodResult.attacker_requests}; ` +
-          `the node sent ${floodResult.refusals_sent} refusals (a client retries a request ` +
-          `whose stream broke); in the log: ${floodResult.refusals_logged}; in ` +
-          `tesd_peers_rejected_total: ${floodResult.refusals_metric}`,
-        `  node RSS: ${floodResult.rss_before_mb} MB before, peak ${floodResult.rss_peak_mb} MB ` +
-          `(+${floodResult.rss_growth_mb} MB)`,
-        `  log during the flood: ${JSON.stringify(floodResult.log_rows_during_flood)}, ` +
-          `~${floodResult.attacker_log_bytes_per_min} bytes/min from the attacker, of which ` +
-          `refusals ${floodResult.refusal_log_bytes_per_min} bytes/min`,
-        `rotate: one identity from ${rotate.rotations} source ports in ${rotate.rotation_s} s: ` +
-          `peer_added ${rotate.peer_added}, peer_seen ${rotate.peer_seen}, ` +
-          `rpc_received ${rotate.rpc_received}`,
-        `engine cost per request (no QUIC): served ${engine.served_us} us, refused ` +
-          `${engine.refused_us} us (x${engine.refused_over_served})`,
-        '(machine shared with parallel work: compare ratios within one run)',
-      ].join('\n'),
+    const floodResult = SCENARIOS.has('flood') ? await floodScenario() : null;
+    const rotate = SCENARIOS.has('rotate') ? await rotateScenario() : null;
+    const idle = SCENARIOS.has('idle') ? await onTarget('idle', idleScenario) : null;
+    const stall = SCENARIOS.has('stall') ? await onTarget('stall', stallScenario) : null;
+    const junk = SCENARIOS.has('junk') ? await onTarget('junk', junkScenario) : null;
+    const lines: string[] = [];
+    if (floodResult !== null && rotate !== null) lines.push(...floodLines(floodResult, rotate));
+    if (idle !== null) {
+      lines.push(
+        `idle: ${idle.attacker_connections_tried} connections from 127.0.0.6: ` +
+          `${idle.attacker_handshakes_completed} handshakes, ${idle.attacker_connections_held} held ` +
+          `(node holds ${idle.target_incoming}); honest kept its connection: ` +
+          `${idle.honest_kept_connection}; honest p99 ${idle.honest_p99_ms_before} -> ` +
+          `${idle.honest_p99_ms_during} ms, newcomer p99 ${idle.newcomer_p99_ms} ms`,
+      );
+    }
+    if (stall !== null) {
+      lines.push(
+        `stall: ${stall.streams_opened} streams left mid-frame on one connection ` +
+          `(${stall.peak_open_streams} open at once), ${stall.streams_dropped} dropped in ` +
+          `${stall.seconds} s; honest p99 ${stall.honest_p99_ms_before} -> ` +
+          `${stall.honest_p99_ms_during} ms; longest loop stall ${stall.loop_delay_max_ms} ms`,
+      );
+    }
+    if (junk !== null) {
+      lines.push(
+        `junk: ${junk.junk_initials} Initials echoing a Retry token; honest handshake+ping p50 ` +
+          `${junk.honest_handshake_ms_before_p50} -> ${junk.honest_handshake_ms_during_p50} ms ` +
+          `(max ${junk.honest_handshake_ms_during_max}, failed ${junk.honest_handshakes_failed}); ` +
+          `amplification ${junk.amplification}x; longest loop stall ${junk.loop_delay_max_ms} ms`,
+      );
+    }
+    lines.push(
+      `engine cost per request (no QUIC): served ${engine.served_us} us, refused ` +
+        `${engine.refused_us} us (x${engine.refused_over_served})`,
+      '(machine shared with parallel work: compare ratios within one run)',
     );
+    console.log(lines.join('\n'));
     console.log(
-      JSON.stringify({ bench: 'hostile', quota: QUOTA, engine, flood: floodResult, rotate }),
+      JSON.stringify({
+        bench: 'hostile',
+        quota: QUOTA,
+        engine,
+        flood: floodResult,
+        rotate,
+        idle,
+        stall,
+        junk,
+      }),
     );
   } finally {
     rmSync(WORK_DIR, { recursive: true, force: true });
   }
+}
+
+function floodLines(
+  floodResult: Awaited<ReturnType<typeof floodScenario>>,
+  rotate: Awaited<ReturnType<typeof rotateScenario>>,
+): string[] {
+  return [
+    `flood: ${SOCKETS} sockets x ${IN_FLIGHT} in flight from 127.0.0.2 for ${FLOOD_S} s, ` +
+      `quota ${QUOTA}/s per host`,
+    `  honest ping p50/p99: unloaded ${floodResult.quiet_p50_ms}/${floodResult.quiet_p99_ms} ms, ` +
+      `under flood ${floodResult.loaded_p50_ms}/${floodResult.loaded_p99_ms} ms ` +
+      `(p99 x${floodResult.p99_ratio}); honest failures ${floodResult.honest_failed}`,
+    `  attacker served per second: ${floodResult.attacker_served_per_s.join(' ')}`,
+    `  attacker refused: ${floodResult.attacker_refused} of ${floodResult.attacker_requests}; ` +
+      `the node sent ${floodResult.refusals_sent} refusals (a client retries a request ` +
+      `whose stream broke); in the log: ${floodResult.refusals_logged}; in ` +
+      `tesd_peers_rejected_total: ${floodResult.refusals_metric}`,
+    `  node RSS: ${floodResult.rss_before_mb} MB before, peak ${floodResult.rss_peak_mb} MB ` +
+      `(+${floodResult.rss_growth_mb} MB)`,
+    `  log during the flood: ${JSON.stringify(floodResult.log_rows_during_flood)}, ` +
+      `~${floodResult.attacker_log_bytes_per_min} bytes/min from the attacker, of which ` +
+      `refusals ${floodResult.refusal_log_bytes_per_min} bytes/min`,
+    `rotate: one identity from ${rotate.rotations} source ports in ${rotate.rotation_s} s: ` +
+      `peer_added ${rotate.peer_added}, peer_seen ${rotate.peer_seen}, ` +
+      `rpc_received ${rotate.rpc_received}`,
+  ];
 }
 
 await main();

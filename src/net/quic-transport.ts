@@ -162,6 +162,7 @@ export class QuicTransport implements Transport {
     } catch (error) {
       throw new TesdError('bind_failed', `cannot bind ${options.bind}: ${describe(error)}`);
     }
+    enlargeReceiveBuffer(socket);
     const server = new QUICServer({
       crypto: serverCrypto(),
       config,
@@ -403,6 +404,23 @@ export class QuicTransport implements Transport {
     }
     if (certPk === null) return null;
     return { addr: hostPort(meta.remoteHost, meta.remotePort), certPk };
+  }
+}
+
+/**
+ * A burst of datagrams (a flood of junk Initials, a busy turn) waits in the kernel's receive
+ * buffer; at the default ~200 KB the kernel drops honest handshakes behind ~150 junk ones, and
+ * a dropped Initial costs its sender a 1 s retransmission. Linux caps the size at rmem_max.
+ */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+function enlargeReceiveBuffer(socket: QUICSocket): void {
+  try {
+    (
+      socket as unknown as { socket: { setRecvBufferSize(bytes: number): void } }
+    ).socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+  } catch {
+    // Not supported here: the default buffer still works, only bursts lose more.
   }
 }
 
