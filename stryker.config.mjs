@@ -36,10 +36,13 @@ const unitTests = [
   'test/net/frame-size-limit.test.ts',
   'test/net/frame-decode-errors.test.ts',
   'test/dht/store-decisions.test.ts',
+  'test/dht/store-decision-edges.test.ts',
   'test/dht/rate-limiter.test.ts',
   'test/dht/routing-decisions.test.ts',
   'test/dht/bucket-rules.test.ts',
+  'test/dht/routing-decision-edges.test.ts',
   'test/projections/routing-table.test.ts',
+  'test/projections/routing-table-fold.test.ts',
 ];
 
 const only = process.env['MUTATE'];
