@@ -43,6 +43,7 @@ const unitTests = [
   'test/dht/routing-decision-edges.test.ts',
   'test/projections/routing-table.test.ts',
   'test/projections/routing-table-fold.test.ts',
+  'test/projections/pointer-store-fold.test.ts',
 ];
 
 const only = process.env['MUTATE'];

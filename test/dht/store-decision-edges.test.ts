@@ -5,7 +5,8 @@ import { compareDistance } from '../../src/core/distance.js';
 import type { Pointer } from '../../src/core/pointer.js';
 import { decideStore } from '../../src/dht/pointer-decisions.js';
 import { pointerToData } from '../../src/projections/pointer-data.js';
-import { given, publisherKey, signedPointer } from './given.js';
+import { publisherKey, signedPointer } from '../support/pointers.js';
+import { given } from './given.js';
 
 /**
  * The store decision (SPEC §4.1, §4.2) at its edges: validity first, each quota at its exact
