@@ -43,11 +43,11 @@ test('a bucket takes k = 20 entries; a 21st peer_added is a programmer error nam
 test('peer_seen moves the peer to its bucket tail with the new address, no failures and the time', () => {
   const log = new RoutingLog(self);
   const [a, b, c] = [log.idIn(150), log.idIn(150), log.idIn(150)];
-  for (const id of [a!, b!, c!]) log.added(id, 1000);
-  log.fold('peer_failed', { id: hex(b!), addr: '127.0.0.1:1', failures: 2, error: 'timeout' });
-  log.fold('peer_seen', { id: hex(b!), addr: '127.0.0.9:9' }, 5000);
-  assert.deepEqual(log.bucket(150).entries, [hex(a!), hex(c!), hex(b!)], 'the middle one moved');
-  const entry = log.state.byId.get(hex(b!));
+  for (const id of [a, b, c]) log.added(id, 1000);
+  log.fold('peer_failed', { id: hex(b), addr: '127.0.0.1:1', failures: 2, error: 'timeout' });
+  log.fold('peer_seen', { id: hex(b), addr: '127.0.0.9:9' }, 5000);
+  assert.deepEqual(log.bucket(150).entries, [hex(a), hex(c), hex(b)], 'the middle one moved');
+  const entry = log.state.byId.get(hex(b));
   assert.equal(entry?.peer.addr, '127.0.0.9:9');
   assert.equal(entry?.failures, 0);
   assert.equal(entry?.lastSeenAtMs, 5000);
@@ -69,17 +69,17 @@ test('a peer_seen or peer_failed for a peer not in the table changes nothing', (
 test('peer_failed sets the failures of the peer at that address, in the bucket and the index', () => {
   const log = new RoutingLog(self);
   const [a, b] = [log.idIn(159), log.idIn(159)];
-  log.added(a!, 1000, '127.0.0.1:1');
-  log.added(b!, 1000, '127.0.0.2:1');
-  log.fold('peer_failed', { id: hex(b!), addr: '127.0.0.2:1', failures: 2, error: 'timeout' });
-  log.fold('peer_failed', { id: hex(a!), addr: '127.0.0.66:1', failures: 1, error: 'timeout' });
+  log.added(a, 1000, '127.0.0.1:1');
+  log.added(b, 1000, '127.0.0.2:1');
+  log.fold('peer_failed', { id: hex(b), addr: '127.0.0.2:1', failures: 2, error: 'timeout' });
+  log.fold('peer_failed', { id: hex(a), addr: '127.0.0.66:1', failures: 1, error: 'timeout' });
   const failures = routingToJson(log.state).buckets[0]?.entries.map((e) => [e.id, e.failures]);
   assert.deepEqual(failures, [
-    [hex(a!), 0],
-    [hex(b!), 2],
+    [hex(a), 0],
+    [hex(b), 2],
   ]);
-  assert.equal(log.state.byId.get(hex(b!))?.failures, 2);
-  assert.equal(log.state.byId.get(hex(a!))?.failures, 0, 'a strike at another address is not its');
+  assert.equal(log.state.byId.get(hex(b))?.failures, 2);
+  assert.equal(log.state.byId.get(hex(a))?.failures, 0, 'a strike at another address is not its');
 });
 
 test('the replacement cache keeps the 8 newest, newest first; a peer cached again moves to the front', () => {
@@ -104,18 +104,18 @@ test('peer_evicted removes a table peer from its bucket and the index, or a cach
     log.idIn(159),
     log.idIn(158),
   ];
-  log.added(kept!);
-  log.added(evicted!);
-  log.cached(cachedOnly!);
-  log.cached(cachedElsewhere!);
-  log.fold('peer_evicted', { id: hex(evicted!), reason: 'unresponsive' });
-  assert.deepEqual(log.bucket(159).entries, [hex(kept!)]);
-  assert.equal(log.state.byId.has(hex(evicted!)), false);
+  log.added(kept);
+  log.added(evicted);
+  log.cached(cachedOnly);
+  log.cached(cachedElsewhere);
+  log.fold('peer_evicted', { id: hex(evicted), reason: 'unresponsive' });
+  assert.deepEqual(log.bucket(159).entries, [hex(kept)]);
+  assert.equal(log.state.byId.has(hex(evicted)), false);
   assert.equal(tableSize(log.state), 1, 'replacements are not in the table');
-  log.fold('peer_evicted', { id: hex(cachedElsewhere!), reason: 'unresponsive' });
+  log.fold('peer_evicted', { id: hex(cachedElsewhere), reason: 'unresponsive' });
   assert.deepEqual(log.bucket(158).replacements, []);
-  assert.deepEqual(log.bucket(159).replacements, [hex(cachedOnly!)]);
-  assert.deepEqual(log.bucket(159).entries, [hex(kept!)]);
+  assert.deepEqual(log.bucket(159).replacements, [hex(cachedOnly)]);
+  assert.deepEqual(log.bucket(159).entries, [hex(kept)]);
 });
 
 test('a refresh or bootstrap lookup marks its target bucket active; node and value lookups do not', () => {
@@ -169,10 +169,10 @@ test('closestEntries walks the target bucket, every deeper one down to bucket 0,
 test('routingToJson lists buckets holding entries or replacements, in index order, and skips emptied ones', () => {
   const log = new RoutingLog(self);
   const [gone, cachedOnly, entry] = [log.idIn(10), log.idIn(20), log.idIn(30)];
-  log.added(gone!, 1000, '127.0.0.1:1');
-  log.fold('peer_evicted', { id: hex(gone!), reason: 'unresponsive' });
-  log.cached(cachedOnly!, 2000, '127.0.0.2:2');
-  log.added(entry!, 3000, '127.0.0.3:3');
+  log.added(gone, 1000, '127.0.0.1:1');
+  log.fold('peer_evicted', { id: hex(gone), reason: 'unresponsive' });
+  log.cached(cachedOnly, 2000, '127.0.0.2:2');
+  log.added(entry, 3000, '127.0.0.3:3');
   log.fold(
     'lookup_started',
     { target: hex(log.idIn(40)), kind: 'refresh', seeds: [], seed_addrs: [] },
@@ -192,13 +192,13 @@ test('routingToJson lists buckets holding entries or replacements, in index orde
         index: 20,
         last_activity_at_ms: 0,
         entries: [],
-        replacements: [peer(cachedOnly!, '127.0.0.2:2')],
+        replacements: [peer(cachedOnly, '127.0.0.2:2')],
       },
       {
         index: 30,
         last_activity_at_ms: 3000,
         entries: [
-          { ...peer(entry!, '127.0.0.3:3'), added_at_ms: 3000, last_seen_at_ms: 3000, failures: 0 },
+          { ...peer(entry, '127.0.0.3:3'), added_at_ms: 3000, last_seen_at_ms: 3000, failures: 0 },
         ],
         replacements: [],
       },
@@ -209,29 +209,29 @@ test('routingToJson lists buckets holding entries or replacements, in index orde
 test('routingFromJson restores entries, replacements and activity: its JSON is the same', () => {
   const log = new RoutingLog(self);
   const [a, b, c] = [log.idIn(159), log.idIn(159), log.idIn(100)];
-  log.added(a!, 1000);
-  log.cached(b!, 2000, '127.0.0.2:2');
-  log.added(c!, 3000);
-  log.fold('peer_failed', { id: hex(c!), addr: '127.0.0.1:1', failures: 1, error: 'timeout' });
+  log.added(a, 1000);
+  log.cached(b, 2000, '127.0.0.2:2');
+  log.added(c, 3000);
+  log.fold('peer_failed', { id: hex(c), addr: '127.0.0.1:1', failures: 1, error: 'timeout' });
   const json = routingToJson(log.state);
   const copy = routingFromJson(json, self, new IdentityInterner());
   assert.deepEqual(routingToJson(copy), json);
   assert.deepEqual(
     copy.buckets[159]?.replacements.map((p) => [p.identity.idHex, p.addr]),
-    [[hex(b!), '127.0.0.2:2']],
+    [[hex(b), '127.0.0.2:2']],
   );
-  assert.deepEqual([...copy.byId.keys()].sort(), [hex(a!), hex(c!)].sort());
+  assert.deepEqual([...copy.byId.keys()].sort(), [hex(a), hex(c)].sort());
 });
 
 test('a snapshot that put a peer in the wrong bucket fails loudly at the next event about it', () => {
   const log = new RoutingLog(self);
   const [a, b] = [log.idIn(159), log.idIn(159)];
-  log.added(a!);
-  log.added(b!);
+  log.added(a);
+  log.added(b);
   const json = routingToJson(log.state);
   json.buckets[0]!.index = 5;
   const replay = new RoutingLog(self, routingFromJson(json, self, new IdentityInterner()));
-  assert.throws(() => replay.fold('peer_seen', { id: hex(b!), addr: '127.0.0.1:1' }), {
-    message: `invariant violated: peer ${hex(b!)} indexed but not in its bucket`,
+  assert.throws(() => replay.fold('peer_seen', { id: hex(b), addr: '127.0.0.1:1' }), {
+    message: `invariant violated: peer ${hex(b)} indexed but not in its bucket`,
   });
 });
