@@ -8,6 +8,7 @@ import {
   BUCKET_SIZE,
   REPLACEMENT_CACHE_SIZE,
   bucketOf,
+  prefix32,
   closestEntries,
   routingFromJson,
   routingToJson,
@@ -234,4 +235,33 @@ test('a snapshot that put a peer in the wrong bucket fails loudly at the next ev
   assert.throws(() => replay.fold('peer_seen', { id: hex(b), addr: '127.0.0.1:1' }), {
     message: `invariant violated: peer ${hex(b)} indexed but not in its bucket`,
   });
+});
+
+test('the table counts its peers per IPv4 /24 and IPv6 /48 as they are added, move and leave', () => {
+  const log = new RoutingLog(self);
+  const [a, b, c, d] = [log.idIn(159), log.idIn(158), log.idIn(157), log.idIn(156)];
+  log.added(a, 1000, '198.51.100.1:1');
+  log.added(b, 1000, '198.51.100.2:1');
+  log.added(c, 1000, '[2001:db8:1:2::1]:1');
+  log.added(d, 1000, '[2001:db8:1:3::1]:1');
+  const groups = () => Object.fromEntries(log.state.tableGroups);
+  assert.deepEqual(groups(), { '198.51.100.0/24': 2, '2001:db8:1::/48': 2 });
+  log.fold('peer_seen', { id: hex(a), addr: '198.51.101.1:1' }, 2000);
+  assert.deepEqual(groups(), {
+    '198.51.100.0/24': 1,
+    '198.51.101.0/24': 1,
+    '2001:db8:1::/48': 2,
+  });
+  log.fold('peer_evicted', { id: hex(c), reason: 'unresponsive' });
+  log.fold('peer_evicted', { id: hex(b), reason: 'unresponsive' });
+  assert.deepEqual(groups(), { '198.51.101.0/24': 1, '2001:db8:1::/48': 1 });
+  const copy = routingFromJson(routingToJson(log.state), self, new IdentityInterner());
+  assert.deepEqual(Object.fromEntries(copy.tableGroups), groups(), 'a snapshot restores them');
+});
+
+test('prefix32: the first four bytes of an ID as an unsigned big-endian number', () => {
+  const id = new Uint8Array(20).fill(0x11);
+  id.set([0xde, 0xad, 0xbe, 0xef]);
+  assert.equal(prefix32(id), 0xdeadbeef);
+  assert.equal(prefix32(new Uint8Array(20)), 0);
 });
