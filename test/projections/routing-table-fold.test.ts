@@ -8,7 +8,7 @@ import {
   BUCKET_SIZE,
   REPLACEMENT_CACHE_SIZE,
   bucketOf,
-  prefix32,
+  prefix31,
   closestEntries,
   routingFromJson,
   routingToJson,
@@ -259,9 +259,10 @@ test('the table counts its peers per IPv4 /24 and IPv6 /48 as they are added, mo
   assert.deepEqual(Object.fromEntries(copy.tableGroups), groups(), 'a snapshot restores them');
 });
 
-test('prefix32: the first four bytes of an ID as an unsigned big-endian number', () => {
-  const id = new Uint8Array(20).fill(0x11);
+test('prefix31: the first 31 bits of an ID as a non-negative integer', () => {
+  const id = new Uint8Array(20).fill(0xff);
   id.set([0xde, 0xad, 0xbe, 0xef]);
-  assert.equal(prefix32(id), 0xdeadbeef);
-  assert.equal(prefix32(new Uint8Array(20)), 0);
+  assert.equal(prefix31(id), 0xdeadbeef >>> 1);
+  assert.equal(prefix31(new Uint8Array(20)), 0);
+  assert.equal(prefix31(new Uint8Array(20).fill(0xff)), 0x7fffffff);
 });
