@@ -14,7 +14,7 @@ import { asApiError, BootstrapError, NodeStoppedError, PublishError } from './er
 import { EventFeed } from './event-feed.js';
 import { parseEventTypes, parseKeyOrTessera, parseTarget, parseTessera } from './inputs.js';
 import { LiveQueue } from './live-queue.js';
-import { lookupStepOf, type LookupStep } from './lookup-steps.js';
+import type { LookupStep } from './lookup-steps.js';
 import type {
   EventsOptions,
   FindOptions,
@@ -171,40 +171,21 @@ export class NodeHandle implements TesserasNode {
     target: Uint8Array | string,
     options: WaitOptions = {},
   ): AsyncIterableIterator<LookupStep> {
-    let unsubscribe = (): void => undefined;
-    const queue = this.queue<LookupStep>('lookup', DEFAULT_BUFFER_ITEMS, options.signal, () =>
-      unsubscribe(),
+    const queue = this.queue<LookupStep>(
+      'lookup',
+      DEFAULT_BUFFER_ITEMS,
+      options.signal,
+      () => undefined,
     );
     try {
       this.checkRunning();
-      const bytes = parseTarget(target);
-      const targetHex = toHex(bytes);
-      let id = -1;
-      let capturing = true;
-      unsubscribe = this.feed.subscribe((event) => {
-        if (id === -1 && capturing && event.type === 'lookup_started' && event.key === targetHex)
-          id = event.seq;
-        if (event.seq !== id && event.lookup !== id) return;
-        const step = lookupStepOf(event);
-        if (step !== null) queue.push(step);
-      });
-      this.composed.dht.lookup({ target: bytes, kind: 'node' }, (result) => {
-        // The journal was paused: nothing recorded, so the result is all there is to tell.
-        if (id <= 0)
-          queue.push({
-            type: 'finished',
-            lookupId: 0,
-            at: Date.now(),
-            result: result.closest.map((p) => p.identity.idHex),
-            pointers: result.pointers.length,
-            hops: result.hops,
-            rpcs: result.rpcs,
-            durationMs: result.durationMs,
-            reason: result.reason,
-          });
-        queue.end();
-      });
-      capturing = false;
+      // The engine's step values, as it records them (also while the journal is paused).
+      const onStep = (step: LookupStep): void => {
+        queue.push(step);
+      };
+      this.composed.dht.lookup({ target: parseTarget(target), kind: 'node', onStep }, () =>
+        queue.end(),
+      );
     } catch (error) {
       queue.fail(asApiError(error));
     }

@@ -5,6 +5,7 @@ import { fromHex } from '../core/bytes.js';
 import { pointerKey } from '../core/pointer.js';
 import type { DhtNode } from '../dht/dht-node.js';
 import { parseKeyOrTessera } from '../dht/find.js';
+import type { LookupStep } from '../dht/lookup-steps.js';
 import { sendRpc } from '../dht/rpc-client.js';
 import { formatListenAddress, parseSeed } from './addresses.js';
 import { tokenMatches } from './admin-token.js';
@@ -47,6 +48,7 @@ const findParamsSchema = z.object({
       'expected a 40-hex-digit key or a 64-hex-digit tessera hash',
     ),
   all: z.enum(['0', '1', 'true', 'false']).optional(),
+  steps: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 
 class HttpError extends Error {
@@ -121,6 +123,7 @@ export class AdminServer {
       return this.find(
         decodeURIComponent(path.slice('/find/'.length)),
         url.searchParams.get('all'),
+        url.searchParams.get('steps'),
       );
     }
     if (path === '/publish') {
@@ -147,16 +150,27 @@ export class AdminServer {
       throw new HttpError(415, 'Content-Type must be application/json');
   }
 
-  private find(keyText: string, allText: string | null): Promise<unknown> {
+  private find(
+    keyText: string,
+    allText: string | null,
+    stepsText: string | null,
+  ): Promise<unknown> {
     const parsed = findParamsSchema.safeParse({
       key: keyText,
       ...(allText === null ? {} : { all: allText }),
+      ...(stepsText === null ? {} : { steps: stepsText }),
     });
     if (!parsed.success) throw new HttpError(400, issueText(parsed.error));
     const key = parseKeyOrTessera(parsed.data.key, pointerKey)!;
-    const all = parsed.data.all === '1' || parsed.data.all === 'true';
+    const yes = (flag: string | undefined): boolean => flag === '1' || flag === 'true';
+    const all = yes(parsed.data.all);
+    // ?steps=1: the lookup's steps as the engine yielded (and recorded) them.
+    const steps: LookupStep[] = [];
+    const onStep = yes(parsed.data.steps) ? (step: LookupStep) => steps.push(step) : undefined;
     return new Promise((resolve) =>
-      this.options.node.find(key, { all }, (r) => resolve(findView(r))),
+      this.options.node.find(key, { all, ...(onStep === undefined ? {} : { onStep }) }, (r) =>
+        resolve(onStep === undefined ? findView(r) : { ...findView(r), steps }),
+      ),
     );
   }
 

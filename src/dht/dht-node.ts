@@ -17,6 +17,7 @@ import { admitted } from './admission.js';
 import { bootstrap, rejoin, type BootstrapResult, type Seed } from './bootstrap.js';
 import { find, type FindResult } from './find.js';
 import { lookup, type LookupRequest, type LookupResult } from './iterative-lookup.js';
+import type { LookupStep } from './lookup-steps.js';
 import { startMaintenance, sweepExpired } from './maintenance.js';
 import { publish, type PublishRequest, type PublishResult } from './publish.js';
 import type { Decision, DecisionContext, EventRefs, NodeDriver } from './node-context.js';
@@ -220,7 +221,11 @@ export class DhtNode implements NodeDriver {
     publish(this, request, done);
   }
 
-  find(key: Uint8Array, options: { all?: boolean }, done: (result: FindResult) => void): void {
+  find(
+    key: Uint8Array,
+    options: { all?: boolean; onStep?: (step: LookupStep) => void },
+    done: (result: FindResult) => void,
+  ): void {
     find(this, key, options, done);
   }
 

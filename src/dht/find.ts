@@ -3,6 +3,7 @@ import type { Pointer } from '../core/pointer.js';
 import { pointersFor } from '../projections/pointer-store.js';
 import type { NodeDriver } from './node-context.js';
 import { lookup, type LookupResult } from './iterative-lookup.js';
+import type { LookupStep } from './lookup-steps.js';
 
 export interface FindResult {
   readonly key: string;
@@ -18,11 +19,17 @@ export interface FindResult {
 export function find(
   node: NodeDriver,
   key: Uint8Array,
-  options: { all?: boolean },
+  options: { all?: boolean; onStep?: (step: LookupStep) => void },
   done: (result: FindResult) => void,
 ): void {
   const keyHex = toHex(key);
-  lookup(node, { target: key, kind: 'value', all: options.all === true }, (result) => {
+  const request = {
+    target: key,
+    kind: 'value',
+    all: options.all === true,
+    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
+  } as const;
+  lookup(node, request, (result) => {
     const nowS = node.timers.now() / 1000;
     const merged = new Map<string, Pointer>();
     const local = pointersFor(node.state.pointers, keyHex)

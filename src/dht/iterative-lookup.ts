@@ -3,13 +3,19 @@ import type { TimerHandle } from '../core/clock.js';
 import { servesDht, type PeerInfo } from '../core/node-info.js';
 import type { NodeId } from '../core/node-id.js';
 import { checkPointer, type Pointer } from '../core/pointer.js';
-import type { LookupKind } from '../events/event-types.js';
+import type { LookupKind, StepOutcome, StoredEvent } from '../events/event-types.js';
 import type { Response } from '../net/messages.js';
 import { closestEntries } from '../projections/routing-table.js';
 import type { NodeDriver } from './node-context.js';
 import { groupOf } from './diversity.js';
 import { sendRpc, type RpcResult } from './rpc-client.js';
 import { LookupPlanner, type LookupEnd } from './lookup-planner.js';
+import {
+  stepDraft,
+  type LookupStarted,
+  type LookupStep,
+  type LookupStepped,
+} from './lookup-steps.js';
 import type { Candidate } from './shortlist.js';
 import { peerFromWire } from './wire-peers.js';
 
@@ -34,6 +40,8 @@ export interface LookupRequest {
   readonly all?: boolean;
   /** Peers to start from besides the routing table (bootstrap seeds). */
   readonly seeds?: readonly PeerInfo[];
+  /** Told each step as it happens, the same value that is recorded (issue 10 item 4). */
+  readonly onStep?: (step: LookupStep) => void;
 }
 
 /**
@@ -75,17 +83,18 @@ export class IterativeLookup {
     ))
       seeds.push(entry.peer);
     const considered = seeds.filter((peer) => this.consider(peer, 1));
-    const started = this.node.record(
-      'lookup_started',
-      {
-        target: this.targetHex,
-        kind: this.request.kind,
-        seeds: considered.map((p) => p.identity.idHex),
-        seed_addrs: considered.map((p) => p.addr),
-      },
-      { key: this.targetHex },
-    );
+    const step: LookupStarted = {
+      type: 'started',
+      lookupId: 0,
+      at: this.node.timers.now(),
+      target: this.targetHex,
+      kind: this.request.kind,
+      seeds: considered.map((p) => p.identity.idHex),
+      seedAddrs: considered.map((p) => p.addr),
+    };
+    const started = this.record(step);
     this.id = started?.seq ?? 0;
+    this.request.onStep?.({ ...step, lookupId: this.id, at: started?.at ?? step.at });
     this.deadline = this.node.timers.setTimer(this.node.config.lookupDeadlineMs, () =>
       this.finish('deadline'),
     );
@@ -134,20 +143,7 @@ export class IterativeLookup {
     if (this.finished || candidate.state !== 'inflight' || softMs >= this.node.config.rpcTimeoutMs)
       return;
     this.planner.slow(candidate);
-    this.node.record(
-      'lookup_step',
-      {
-        peer: candidate.peer.identity.idHex,
-        addr: candidate.peer.addr,
-        hop: candidate.hop,
-        outcome: 'slow',
-        latency_ms: softMs,
-        returned: [],
-        returned_addrs: [],
-        pointers: 0,
-      },
-      { peer: candidate.peer.identity.idHex, key: this.targetHex, lookup: this.id },
-    );
+    this.emit(this.step(candidate, 'slow', softMs, [], 0));
     this.advance();
   }
 
@@ -160,20 +156,44 @@ export class IterativeLookup {
     } else {
       this.planner.failed(candidate);
     }
-    this.node.record(
-      'lookup_step',
-      {
-        peer: candidate.peer.identity.idHex,
-        addr: candidate.peer.addr,
-        hop: candidate.hop,
-        outcome: result.ok ? 'ok' : result.outcome,
-        latency_ms: result.latencyMs,
-        returned: returned.map((p) => p.identity.idHex),
-        returned_addrs: returned.map((p) => p.addr),
-        pointers: pointerCount,
-      },
-      { peer: candidate.peer.identity.idHex, key: this.targetHex, lookup: this.id },
-    );
+    const outcome = result.ok ? 'ok' : result.outcome;
+    this.emit(this.step(candidate, outcome, result.latencyMs, returned, pointerCount));
+  }
+
+  private step(
+    candidate: Candidate,
+    outcome: StepOutcome,
+    latencyMs: number,
+    returned: readonly PeerInfo[],
+    pointers: number,
+  ): LookupStepped {
+    return {
+      type: 'step',
+      lookupId: this.id,
+      at: this.node.timers.now(),
+      target: this.targetHex,
+      peer: candidate.peer.identity.idHex,
+      addr: candidate.peer.addr,
+      hop: candidate.hop,
+      outcome,
+      latencyMs,
+      returned: returned.map((p) => p.identity.idHex),
+      returnedAddrs: returned.map((p) => p.addr),
+      pointers,
+    };
+  }
+
+  /** Records a step, then tells the follower the same value (with the time recorded). */
+  private emit(step: LookupStep): void {
+    const stored = this.record(step);
+    const follow = this.request.onStep;
+    if (follow === undefined) return;
+    follow(stored === null || stored.at === step.at ? step : { ...step, at: stored.at });
+  }
+
+  private record(step: LookupStep): StoredEvent | null {
+    const event = stepDraft(step);
+    return this.node.record(event.type, event.data, event.refs);
   }
 
   /** Takes the nodes and pointers of an answer; returns how many valid pointers it held. */
@@ -213,18 +233,18 @@ export class IterativeLookup {
       durationMs: this.node.timers.now() - this.startedAtMs,
       reason,
     };
-    this.node.record(
-      'lookup_finished',
-      {
-        result: result.closest.map((p) => p.identity.idHex),
-        pointers: pointers.length,
-        hops: result.hops,
-        rpcs: result.rpcs,
-        duration_ms: result.durationMs,
-        reason,
-      },
-      { key: this.targetHex, lookup: this.id },
-    );
+    this.emit({
+      type: 'finished',
+      lookupId: this.id,
+      at: this.node.timers.now(),
+      target: this.targetHex,
+      result: result.closest.map((p) => p.identity.idHex),
+      pointers: pointers.length,
+      hops: result.hops,
+      rpcs: result.rpcs,
+      durationMs: result.durationMs,
+      reason,
+    });
     this.onDone(result);
   }
 }

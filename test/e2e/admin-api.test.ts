@@ -198,6 +198,12 @@ describe('a real node’s admin API, metrics and tesd find', () => {
     assert.match(text.stdout, new RegExp(`^key ${answer.key}: 1 pointer\\(s\\) \\(lookup \\d+: `));
     assert.match(text.stdout, new RegExp(`\\n  tessera ${tessera} publisher `));
     assert.match(text.stdout, new RegExp(`\\n    holder ${statusA.id}@${a.bind}\\n`));
+    // --steps: the engine's step values, one line each, then the answer.
+    const stepped = await runTesd(['find', '--admin', b.admin, tessera, '--steps']);
+    assert.equal(stepped.code, 0, stepped.stderr);
+    assert.match(stepped.stdout, /^lookup (\d+) started: value [0-9a-f]{40}, 1 seed\(s\)\n/);
+    assert.match(stepped.stdout, new RegExp(`\\n  hop 1 ${statusA.id.slice(0, 16)}… ${a.bind}: `));
+    assert.match(stepped.stdout, /\nlookup \d+ finished: found, 1 hops, 1 RPCs, \d+ ms\nkey /);
     const json = await runTesd(['find', '--admin', b.admin, answer.key, '--json', '--all']);
     assert.equal(json.code, 0, json.stderr);
     const found = JSON.parse(json.stdout) as { key: string; pointers: Array<{ tessera: string }> };

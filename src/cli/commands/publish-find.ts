@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { TesdError } from '../../core/errors.js';
+import type { LookupStep } from '../../dht/lookup-steps.js';
 import type { PointerData } from '../../events/event-types.js';
 import { parseSeed } from '../addresses.js';
 import { adminRequest } from '../admin-client.js';
@@ -17,6 +18,7 @@ interface FindFlags {
   admin: string;
   dataDir: string;
   all?: boolean;
+  steps?: boolean;
   json?: boolean;
 }
 
@@ -34,6 +36,25 @@ interface FindAnswer {
   key: string;
   pointers: PointerData[];
   lookup: { id: number; hops: number; rpcs: number; duration_ms: number; reason: string };
+  /** With --steps: the engine's step values, as it yielded and recorded them. */
+  steps?: LookupStep[];
+}
+
+/** One line per lookup step (`find --steps`), from the engine's step values. */
+export function stepLine(step: LookupStep): string {
+  switch (step.type) {
+    case 'started':
+      return `lookup ${step.lookupId} started: ${step.kind} ${step.target}, ${step.seeds.length} seed(s)`;
+    case 'step': {
+      const what =
+        step.outcome === 'ok'
+          ? `${step.returned.length} peer(s)${step.pointers > 0 ? `, ${step.pointers} pointer(s)` : ''}`
+          : step.outcome;
+      return `  hop ${step.hop} ${step.peer.slice(0, 16)}… ${step.addr}: ${what} (${step.latencyMs} ms)`;
+    }
+    case 'finished':
+      return `lookup ${step.lookupId} finished: ${step.reason}, ${step.hops} hops, ${step.rpcs} RPCs, ${step.durationMs} ms`;
+  }
 }
 
 export function registerPublishFindCommands(program: Command): void {
@@ -91,6 +112,7 @@ export function registerPublishFindCommands(program: Command): void {
       DEFAULT_DATA_DIR,
     )
     .option('--all', 'run the lookup to the end instead of stopping at the first pointers')
+    .option('--steps', "print the lookup's steps (who was asked, what each answered)")
     .option('--json', 'print the answer as JSON')
     .action(async (keyText: string, flags: FindFlags) => {
       if (!/^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/.test(keyText))
@@ -98,14 +120,19 @@ export function registerPublishFindCommands(program: Command): void {
           'bad_argument',
           `${JSON.stringify(keyText)} is neither a 40-hex-digit key nor a 64-hex-digit tessera hash`,
         );
+      const query = [flags.all === true ? 'all=1' : '', flags.steps === true ? 'steps=1' : '']
+        .filter((q) => q !== '')
+        .join('&');
       const answer = await adminRequest<FindAnswer>({
         admin: flags.admin,
-        path: `/find/${keyText}${flags.all === true ? '?all=1' : ''}`,
+        path: `/find/${keyText}${query === '' ? '' : `?${query}`}`,
       });
       if (flags.json === true) {
         process.stdout.write(JSON.stringify(answer) + '\n');
         return;
       }
+      if (answer.steps !== undefined)
+        process.stdout.write(answer.steps.map(stepLine).join('\n') + '\n');
       const { lookup } = answer;
       const how = `lookup ${lookup.id}: ${lookup.hops} hops, ${lookup.rpcs} RPCs, ${lookup.duration_ms} ms, ${lookup.reason}`;
       if (answer.pointers.length === 0) {
