@@ -8,8 +8,10 @@
  * - devnet: five nodes as `tesd devnet` starts them (node 0 the bootstrap of the others);
  *   their mean CPU and RSS over the same window.
  * Linux only (/proc). IDLE_S sets the sampling window (default 60 s; shorter while developing),
- * SETTLE_S the wait before sampling (default 10 s), AFTER_BURST_S the wait after the burst
- * (default 40 s: the node's idle connection timeout is 30 s). Human summary, then one JSON line.
+ * SETTLE_S the wait before sampling (default 30 s: V8 settles its heap after start-up),
+ * AFTER_BURST_S the wait after the burst (default 130 s: the node collects the heap a burst
+ * grew after its first quiet summary minute, src/cli/heap-release.ts), TESD_NODE_FLAGS node
+ * flags for the tesd processes. Human summary, then one JSON line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,11 +25,13 @@ import { QuicTransport } from '../src/net/quic-transport.js';
 import { freeTcpPort, freeUdpPort } from '../test/e2e/tesd-process.js';
 
 const IDLE_S = Number(process.env.IDLE_S ?? 60);
-const SETTLE_S = Number(process.env.SETTLE_S ?? 10);
-const AFTER_BURST_S = Number(process.env.AFTER_BURST_S ?? 40);
+const SETTLE_S = Number(process.env.SETTLE_S ?? 30);
+const AFTER_BURST_S = Number(process.env.AFTER_BURST_S ?? 130);
+// Node flags for the tesd processes, e.g. --max-semi-space-size=2 (docs/event-log.md).
+const NODE_FLAGS = (process.env.TESD_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const BURST_CONNECTIONS = Number(process.env.BURST_CONNECTIONS ?? 1_000);
 const BURST_PARALLEL = 25; // client sockets open at once during the burst
-const DEVNET_NODES = 5;
+const DEVNET_NODES = Number(process.env.DEVNET_NODES ?? 5); // 0 skips the devnet
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
 const PING_TIMEOUT_MS = 10_000;
 const READY_TIMEOUT_MS = 60_000;
@@ -41,6 +45,7 @@ interface Running {
   readonly name: string;
   readonly admin: string;
   readonly bind: string;
+  readonly metrics: string;
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
 }
@@ -59,8 +64,24 @@ function rssMb(pid: number): number {
   return kb / 1024;
 }
 
+/** Anonymous memory (heaps, buffers), the part of RSS the node itself allocated. */
+function anonMb(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return Number(/Anonymous:\s+(\d+)/.exec(rollup)?.[1] ?? NaN) / 1024;
+}
+
+/** The JS heap in use, from the node's own metrics (prom-client's default metrics). */
+async function heapUsedMb(metrics: string): Promise<number> {
+  const response = await fetch(`http://${metrics}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  const text = await response.text();
+  const line = /^tesd_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  return Number(line?.[1] ?? NaN) / 1e6;
+}
+
 function startNode(name: string, args: string[]): Running {
-  const child = spawn(process.execPath, [TESD, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, TESD, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const exited = new Promise<void>((done) =>
@@ -71,7 +92,8 @@ function startNode(name: string, args: string[]): Running {
   );
   const admin = args[args.indexOf('--admin') + 1]!;
   const bind = args[args.indexOf('--bind') + 1]!;
-  return { name, admin, bind, child, exited };
+  const metrics = args[args.indexOf('--metrics') + 1]!;
+  return { name, admin, bind, metrics, child, exited };
 }
 
 async function waitReady(node: Running): Promise<void> {
@@ -102,6 +124,7 @@ interface Window {
   cpuSPerMin: number;
   rssMb: number;
   rssMaxMb: number;
+  anonMb: number;
 }
 
 /** Samples every node once a second for `seconds`; CPU per minute and RSS, per node. */
@@ -119,6 +142,7 @@ async function sample(nodes: readonly Running[], seconds: number): Promise<Windo
     cpuSPerMin: (cpuSeconds(pid) - cpuBefore[i]!) / minutes,
     rssMb: rssMb(pid),
     rssMaxMb: rssMax[i]!,
+    anonMb: anonMb(pid),
   }));
 }
 
@@ -187,7 +211,7 @@ async function devnet(dir: string): Promise<Running[]> {
 }
 
 const mean = (values: readonly number[]): number =>
-  values.reduce((a, b) => a + b, 0) / values.length;
+  values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
 
 async function main(): Promise<void> {
   if (!existsSync(TESD)) throw new Error(`${TESD} is missing: run npm run build first`);
@@ -199,29 +223,34 @@ async function main(): Promise<void> {
     await waitReady(lone);
     await sleep(SETTLE_S * 1_000);
     const [alone] = await sample([lone], IDLE_S);
+    const heapAlone = await heapUsedMb(lone.metrics);
     const load = loadavg()[0]!;
 
     const connections = await burst(lone.bind, BURST_CONNECTIONS);
     const rssAtBurstEnd = rssMb(lone.child.pid!);
     await sleep(AFTER_BURST_S * 1_000);
     const [afterBurst] = await sample([lone], Math.min(IDLE_S, 10));
+    const heapAfterBurst = await heapUsedMb(lone.metrics);
     await stop([lone]);
 
-    const nodes = await devnet(dir);
-    started.push(...nodes);
-    await sleep(SETTLE_S * 1_000);
-    const inDevnet = await sample(nodes, IDLE_S);
+    let inDevnet: Window[] = [];
+    if (DEVNET_NODES > 0) {
+      const nodes = await devnet(dir);
+      started.push(...nodes);
+      await sleep(SETTLE_S * 1_000);
+      inDevnet = await sample(nodes, IDLE_S);
+      await stop(nodes);
+    }
     const loadEnd = loadavg()[0]!;
-    await stop(nodes);
 
     console.log(
       `idle bench: ${IDLE_S} s windows after ${SETTLE_S} s of settling (load ${round(load, 2)} / ${round(loadEnd, 2)})`,
     );
     console.log(
-      `  lone node: ${round(alone!.cpuSPerMin, 3)} CPU-s per minute, RSS ${round(alone!.rssMb)} MB (max ${round(alone!.rssMaxMb)})`,
+      `  lone node: ${round(alone!.cpuSPerMin, 3)} CPU-s per minute, RSS ${round(alone!.rssMb)} MB (max ${round(alone!.rssMaxMb)}; ${round(alone!.anonMb)} anonymous, JS heap ${round(heapAlone)} used)`,
     );
     console.log(
-      `  burst of ${BURST_CONNECTIONS} connections (${connections.ok} answered): RSS ${round(rssAtBurstEnd)} MB at its end, ${round(afterBurst!.rssMb)} MB ${AFTER_BURST_S} s later`,
+      `  burst of ${BURST_CONNECTIONS} connections (${connections.ok} answered): RSS ${round(rssAtBurstEnd)} MB at its end, ${round(afterBurst!.rssMb)} MB ${AFTER_BURST_S} s later (${round(afterBurst!.anonMb)} anonymous, JS heap ${round(heapAfterBurst)} used)`,
     );
     console.log(
       `  ${DEVNET_NODES}-node devnet: ${round(mean(inDevnet.map((w) => w.cpuSPerMin)), 3)} CPU-s per minute per node, RSS ${inDevnet.map((w) => round(w.rssMb)).join(' / ')} MB`,
@@ -233,14 +262,19 @@ async function main(): Promise<void> {
         idle_cpu_s_per_min: round(alone!.cpuSPerMin, 3),
         rss_mb: round(alone!.rssMb),
         rss_max_mb: round(alone!.rssMaxMb),
+        rss_anon_mb: round(alone!.anonMb),
+        heap_used_mb: round(heapAlone),
         burst_connections: BURST_CONNECTIONS,
         burst_answered: connections.ok,
         rss_burst_end_mb: round(rssAtBurstEnd),
         rss_after_burst_mb: round(afterBurst!.rssMb),
+        rss_anon_after_burst_mb: round(afterBurst!.anonMb),
+        heap_used_after_burst_mb: round(heapAfterBurst),
         devnet_idle_cpu_s_per_min: round(mean(inDevnet.map((w) => w.cpuSPerMin)), 3),
         devnet_rss_mb: round(mean(inDevnet.map((w) => w.rssMb))),
         devnet_rss_max_mb: round(Math.max(...inDevnet.map((w) => w.rssMaxMb))),
         load_avg_1m: [round(load, 2), round(loadEnd, 2)],
+        node_flags: NODE_FLAGS.join(' '),
       }),
     );
   } finally {

@@ -7,6 +7,7 @@ import { applyRetention, type RetentionResult } from '../events/retention.js';
 import type { StoredEvent } from '../events/event-types.js';
 import { realTimers } from '../net/real-timers.js';
 import type { DaemonLog } from './daemon-log.js';
+import { heapRelease, type HeapRelease } from './heap-release.js';
 
 /**
  * The daemon's own timers: snapshots (every 10,000 events, or 10 minutes after the first
@@ -16,12 +17,14 @@ import type { DaemonLog } from './daemon-log.js';
  * Idle is idle (issue 12): no timer polls. A snapshot is due either by count, noticed by
  * observe() as events are recorded, or by a one-shot timer armed by the first event after a
  * snapshot; a node that records nothing has only the summary timer, which does nothing when
- * the minute was empty.
+ * the minute was empty, but for one garbage collection after a burst (heap-release.ts).
  */
 
 export const SNAPSHOT_EVERY_EVENTS = 10_000;
 export const SNAPSHOT_EVERY_MS = 10 * 60_000;
 export const SUMMARY_EVERY_MS = 60_000;
+/** A minute with no more events than this is quiet: the heap a burst grew is collected then. */
+export const QUIET_MINUTE_EVENTS = 60;
 
 export interface DaemonTasks {
   /** Counts events for the summary and snapshots; the daemon calls it for every recorded event. */
@@ -35,6 +38,8 @@ export interface DaemonTaskOptions {
   timers?: Timers;
   /** Retention behind a new snapshot (default: applyRetention on the store's connection). */
   retain?: (nowMs: number) => Promise<RetentionResult>;
+  /** Memory back after a burst (default: heapRelease(); null: never). */
+  heap?: HeapRelease | null;
 }
 
 export function startDaemonTasks(
@@ -56,6 +61,7 @@ export function startDaemonTasks(
   let stopped = false;
   const counts = { sent: 0, received: 0, failed: 0, lookups: 0 };
   let summarySeq = node.store.lastSeq;
+  const heap = options.heap === undefined ? heapRelease() : options.heap;
 
   const reportSnapshotError = (): void => {
     if (sqlite.lastSnapshotError === null) return;
@@ -120,6 +126,7 @@ export function startDaemonTasks(
           `${counts.lookups} lookups, ${seq - summarySeq} events (seq ${seq})` +
           (node.journalPaused ? '; JOURNAL PAUSED' : ''),
       );
+    if (seq - summarySeq <= QUIET_MINUTE_EVENTS) heap?.afterQuietMinute();
     summarySeq = seq;
     counts.sent = counts.received = counts.failed = counts.lookups = 0;
     summaryTimer = timers.setTimer(SUMMARY_EVERY_MS, summary);

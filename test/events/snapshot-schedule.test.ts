@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  QUIET_MINUTE_EVENTS,
   SNAPSHOT_EVERY_EVENTS,
   SNAPSHOT_EVERY_MS,
   startDaemonTasks,
@@ -118,4 +119,27 @@ test('the summary line is written for a minute with events, and not for an empty
     h.lines[0]!,
     new RegExp(`last minute: .* ${h.store.lastSeq - seq} events \\(seq ${h.store.lastSeq}\\)`),
   );
+});
+
+test('the heap is offered back after a quiet minute, not after a busy one', (t) => {
+  const dir = tempDataDir(t);
+  const store = closeAtCleanup(dir, SqliteEventStore.open(dir));
+  const sim = createSimulation({
+    seed: 5,
+    nodes: 6,
+    checkEveryStep: false,
+    storeFactory: (index): EventStore | undefined => (index === NODE ? store : undefined),
+  });
+  const offered: number[] = [];
+  const heap = { afterQuietMinute: (): boolean => offered.push(sim.timers.now()) > 0 };
+  const log: DaemonLog = { info: () => {}, warn: () => {} };
+  const tasks = startDaemonTasks(sim.node(NODE), store, log, { timers: sim.timers, heap });
+  t.after(() => tasks.stop());
+  const started = sim.timers.now();
+  sim.bootstrapAll(); // hundreds of events in the first minute
+  sim.runFor(MINUTE_MS);
+  assert.ok(store.lastSeq > QUIET_MINUTE_EVENTS);
+  assert.deepEqual(offered, [], 'the busy minute');
+  sim.runFor(MINUTE_MS);
+  assert.deepEqual(offered, [started + 2 * MINUTE_MS], 'the quiet minute after it');
 });
