@@ -11,6 +11,7 @@ import { signingKeyFromSecret } from '../src/core/ed25519.js';
 import { createCertificate } from '../src/net/certificate.js';
 import { clientCrypto, quicConfig, quicLogger } from '../src/net/quic-options.js';
 import { PeerSocket } from '../test/hostile/hostile-harness.js';
+import { junkInitial, parseRetry } from '../test/hostile/quic-junk.js';
 
 export interface TargetControl {
   readonly addr: string;
@@ -188,39 +189,6 @@ export async function stallScenario(target: TargetControl, streams = 500, limitM
 }
 
 // ---------------------------------------------------------------- junk Initials
-
-const QUIC_V1 = 0x00000001;
-const INITIAL_DATAGRAM_BYTES = 1_200;
-
-/** A long-header Initial with `token`, junk where the protected payload goes (RFC 9000 §17.2.2). */
-function junkInitial(dcid: Uint8Array, scid: Uint8Array, token: Uint8Array): Buffer {
-  const head: number[] = [0xc3, 0, 0, 0, QUIC_V1, dcid.length, ...dcid, scid.length, ...scid];
-  head.push(...varint(token.length), ...token);
-  const rest = INITIAL_DATAGRAM_BYTES - head.length - 2;
-  head.push(
-    ...varint(rest)
-      .slice(-2)
-      .map((b, i) => (i === 0 ? b | 0x40 : b)),
-  );
-  return Buffer.concat([Buffer.from(head), randomBytes(rest)]);
-}
-
-function varint(n: number): number[] {
-  if (n < 64) return [n];
-  return [0x40 | (n >> 8), n & 0xff];
-}
-
-/** The token and the server's new connection ID from a Retry (RFC 9000 §17.2.5). */
-function parseRetry(packet: Buffer): { token: Buffer; scid: Buffer } | null {
-  if ((packet[0]! & 0xf0) !== 0xf0) return null;
-  let at = 5;
-  const dcidLength = packet[at++]!;
-  at += dcidLength;
-  const scidLength = packet[at++]!;
-  const scid = packet.subarray(at, at + scidLength);
-  at += scidLength;
-  return { scid, token: packet.subarray(at, packet.length - 16) };
-}
 
 /**
  * `count` junk Initials that echo a valid Retry token from one socket (127.0.0.8), while fresh
