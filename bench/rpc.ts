@@ -355,6 +355,7 @@ async function main(): Promise<void> {
     tls_per_s: tls.tlsThroughput.perSecond,
     quic_rpc_p50_us: rpcLatency.p50Us,
     quic_rpc_p99_us: rpcLatency.p99Us,
+    cpu_us_per_rpc_sequential: rpcLatency.cpuUsPerRpc,
     rpc_per_s: journal.perSecond,
     rpc_per_s_memory: memory.perSecond,
     cpu_us_per_rpc: journal.cpuUsPerRpc,
@@ -374,7 +375,8 @@ async function main(): Promise<void> {
     `  TLS over TCP (same certs)     p50 ${report.tls_rtt_p50_us} µs   ${report.tls_per_s}/s (${IN_FLIGHT} in flight)`,
     `  bare QUIC echo, reused stream p50 ${report.echo_p50_us} µs   p99 ${report.echo_p99_us} µs   ${report.echo_per_s}/s (${IN_FLIGHT} in flight)`,
     `  engine RPC (SQLite journal)   p50 ${report.quic_rpc_p50_us} µs   p99 ${report.quic_rpc_p99_us} µs   ` +
-      `(${(report.quic_rpc_p50_us / report.udp_rtt_p50_us).toFixed(1)}x UDP)`,
+      `(${(report.quic_rpc_p50_us / report.udp_rtt_p50_us).toFixed(1)}x UDP; ` +
+      `${report.cpu_us_per_rpc_sequential} µs CPU per RPC, one at a time)`,
     `  engine RPC throughput         ${report.rpc_per_s}/s with SQLite, ${report.rpc_per_s_memory}/s in memory (${IN_FLIGHT} in flight)`,
     `  per RPC (both processes)      ${report.cpu_us_per_rpc} µs CPU, ${report.datagrams_per_rpc} datagrams`,
     `  handshakes                    ${report.handshake_cpu_ms} ms CPU each; ${HANDSHAKES} at once in ${report.handshakes_50_ms} ms`,
