@@ -108,7 +108,7 @@ function prefixGroup(host: string, ipv4Bits: 24 | 32, ipv6Bits: 48 | 64): string
 }
 
 /** The eight 16-bit groups of a valid IPv6 literal (an embedded dotted quad included). */
-function ipv6Groups(host: string): number[] {
+export function ipv6Groups(host: string): number[] {
   let text = host.toLowerCase();
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (dotted !== null) {

@@ -100,11 +100,6 @@ export class DhtNode implements NodeDriver {
   /** The pending flush of counted rejections, while some wait to be recorded. */
   private rejectionFlush: TimerHandle | null = null;
   readonly warn: (message: string) => void;
-  /**
-   * Last successful exchange with anyone: tells our own outage from peers' failures. None yet
-   * at start, so a restarted node's rejoin strikes nobody until something answered it (SPEC §5).
-   */
-  lastSuccessAtMs = -Infinity;
   /** Head pings in flight, so a burst of newcomers pings a full bucket's head once. */
   readonly pingingHeads = new Set<string>();
   /** Expiry waits until the clock has passed the log's last event (a board without a clock). */
@@ -280,12 +275,13 @@ export class DhtNode implements NodeDriver {
     );
   }
 
+  /**
+   * A decision's inputs besides the state: the time, and our last successful exchange with
+   * anyone, folded from the recorded rpc_received / rpc_completed since node_started (our own
+   * outage, SPEC §5), so a replay sees what the decision saw.
+   */
   context(): DecisionContext {
-    return { nowMs: this.timers.now(), lastSuccessAtMs: this.lastSuccessAtMs };
-  }
-
-  exchanged(nowMs: number): void {
-    this.lastSuccessAtMs = nowMs;
+    return { nowMs: this.timers.now(), lastSuccessAtMs: this.state.session.lastExchangeAtMs };
   }
 
   answerReachability(

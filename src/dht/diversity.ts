@@ -1,5 +1,9 @@
 import { addressGroups } from '../projections/network-groups.js';
-import type { RoutingEntry, RoutingState } from '../projections/routing-table.js';
+import {
+  tableGroupCount,
+  type RoutingEntry,
+  type RoutingState,
+} from '../projections/routing-table.js';
 import type { DhtConfig } from './config.js';
 
 /**
@@ -15,7 +19,7 @@ export function groupOf(addr: string, config: DhtConfig): string | null {
 
 /**
  * Whether `addr` fits the caps; `leavingHex` is a peer about to be evicted, not counted. The
- * table-wide count is kept by the routing table's fold (one map lookup, not a scan).
+ * table-wide count reads the routing table's array of group keys, not its entries.
  */
 export function diversityAllows(
   state: RoutingState,
@@ -29,8 +33,9 @@ export function diversityAllows(
   let inBucket = 0;
   for (const entry of bucketEntries) if (entry.bucketGroup === groups.bucket) inBucket++;
   if (inBucket >= config.maxPeersPerGroupPerBucket) return false;
-  let inTable = state.tableGroups.get(groups.table) ?? 0;
+  let inTable = tableGroupCount(state, groups.tableKey);
   const leaving = leavingHex === undefined ? undefined : state.byId.get(leavingHex);
-  if (leaving !== undefined && addressGroups(leaving.peer.addr).table === groups.table) inTable--;
+  if (leaving !== undefined && addressGroups(leaving.peer.addr).tableKey === groups.tableKey)
+    inTable--;
   return inTable < config.maxPeersPerGroupInTable;
 }

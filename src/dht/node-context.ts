@@ -92,8 +92,6 @@ export interface NodeDriver extends EngineView {
   canRecord(): boolean;
   /** A fresh request id. */
   rid(): number;
-  /** A verified exchange happened at `nowMs` (our network works). */
-  exchanged(nowMs: number): void;
   /** Round trips of our successful RPCs: the lookups' soft timeout (SPEC §4.3). */
   readonly rtt: RttEstimator;
   /** The peer at `observerAddr` observed our address as `addr` (its `pong` or `dialing`). */

@@ -83,7 +83,6 @@ export function handleIncoming(
   } else {
     answer(message.rid, answerRequest(node, req, peer, remote, nowMs).body);
   }
-  node.exchanged(nowMs);
   node.reach.requestArrived(peer, req.op, nowMs);
   observe(node, peer);
 }

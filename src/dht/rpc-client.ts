@@ -89,7 +89,6 @@ export function sendRpc(
         const observed = normalizeAddress(result.response.observed);
         if (observed !== null) node.observedAs(observed, result.peer.addr);
       }
-      node.exchanged(nowMs);
       node.rtt.observe(latencyMs);
       node.reach.noteVerified(result.peer);
       observe(node, result.peer);

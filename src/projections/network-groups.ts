@@ -1,4 +1,10 @@
-import { diversityGroup, isLoopback, networkGroup, parseAddress } from '../core/address.js';
+import {
+  diversityGroup,
+  ipv6Groups,
+  isLoopback,
+  networkGroup,
+  parseAddress,
+} from '../core/address.js';
 
 /**
  * The IP-diversity groups of SPEC §2 for an address text, cached: parsing an address costs
@@ -11,12 +17,19 @@ import { diversityGroup, isLoopback, networkGroup, parseAddress } from '../core/
 export interface AddressGroups {
   readonly bucket: string;
   readonly table: string;
+  /**
+   * The table group as a number (IPv4 /24: 2^48 + its 24 bits; IPv6 /48: its 48 bits; -1 for
+   * 'invalid'): each routing table keeps one per entry in a plain array of numbers, which
+   * costs far less memory than a map per table and is scanned in a fraction of a microsecond.
+   */
+  readonly tableKey: number;
   readonly loopback: boolean;
 }
 
 export const INVALID_GROUPS: AddressGroups = Object.freeze({
   bucket: 'invalid',
   table: 'invalid',
+  tableKey: -1,
   loopback: false,
 });
 const CACHE_SIZE = 100_000;
@@ -40,6 +53,16 @@ function computeGroups(addr: string): AddressGroups {
   return Object.freeze({
     bucket: diversityGroup(host),
     table: networkGroup(host),
+    tableKey: tableKeyOf(host),
     loopback: isLoopback(host),
   });
+}
+
+function tableKeyOf(host: string): number {
+  if (host.includes(':')) {
+    const [a = 0, b = 0, c = 0] = ipv6Groups(host);
+    return a * 2 ** 32 + b * 2 ** 16 + c;
+  }
+  const [a = 0, b = 0, c = 0] = host.split('.').map(Number);
+  return 2 ** 48 + ((a << 16) | (b << 8) | c);
 }

@@ -1,6 +1,7 @@
 import type { NodeId } from '../core/node-id.js';
 import type { EventType, StoredEvent } from '../events/event-types.js';
 import { sharedInterner, type IdentityInterner } from './peer-identity.js';
+import { emptySession, evolveSession, type SessionState } from './session.js';
 import {
   emptyPointers,
   evolvePointers,
@@ -24,6 +25,8 @@ import {
 export interface NodeState {
   readonly routing: RoutingState;
   readonly pointers: PointerState;
+  /** This run's decision inputs (our own outage); not in snapshots, see session.ts. */
+  readonly session: SessionState;
   /** seq and time of the last event folded in. */
   lastSeq: number;
   lastEventAtMs: number;
@@ -57,6 +60,7 @@ export function emptyNodeState(
   return {
     routing: emptyRouting(selfId, selfHex, interner),
     pointers: emptyPointers(),
+    session: emptySession(),
     lastSeq: 0,
     lastEventAtMs: 0,
   };
@@ -65,6 +69,7 @@ export function emptyNodeState(
 export function evolveNode(state: NodeState, event: StoredEvent): NodeState {
   evolveRouting(state.routing, event);
   evolvePointers(state.pointers, event);
+  evolveSession(state.session, event);
   state.lastSeq = event.seq;
   state.lastEventAtMs = event.at;
   return state;
@@ -90,6 +95,7 @@ export function nodeStateFromJson(
   return {
     routing: routingFromJson(json.routing, selfId, interner),
     pointers: pointersFromJson(json.pointers),
+    session: emptySession(),
     lastSeq: json.last_seq,
     lastEventAtMs: json.last_event_at_ms,
   };

@@ -30,8 +30,11 @@ export type Input =
       readonly rpcFailed: PeerInfo;
       readonly atMs: number;
       readonly error?: string;
-      /** Our last successful exchange with anyone (default: atMs, we are online). */
-      readonly lastSuccessAtMs?: number;
+      /**
+       * Our last successful exchange with anyone (default: atMs, we are online); 'log': what
+       * the driver uses, the session folded from the given events (rpc_received, rpc_completed).
+       */
+      readonly lastSuccessAtMs?: number | 'log';
     }
   | { readonly store: Pointer; readonly from: string; readonly atMs: number };
 
@@ -88,7 +91,12 @@ export class Given {
         this.view,
         input.rpcFailed,
         input.error ?? 'timeout',
-        context(input.atMs, input.lastSuccessAtMs),
+        context(
+          input.atMs,
+          input.lastSuccessAtMs === 'log'
+            ? this.view.state.session.lastExchangeAtMs
+            : input.lastSuccessAtMs,
+        ),
       );
       this.last = { decision, atMs: input.atMs };
     } else {
