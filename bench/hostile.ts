@@ -10,7 +10,9 @@
  *   peer_seen rows it writes.
  * Prints a human summary, then one JSON line. Options: --flood-s 10 --quiet-s 5 --sockets 4
  * --inflight 16 --rotations 40 --quota 200 (requests per host per second; lower it on a loaded
- * machine whose node serves fewer than that, or the quota is never reached).
+ * machine whose node serves fewer than that, or the quota is never reached), --scenarios
+ * flood,rotate,idle,stall,junk (the transport scenarios are in bench/hostile-transport.ts).
+ * TESD_BENCH_CPU_PROF=<dir> writes a CPU profile of each target process there.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
