@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { toHex } from '../../src/core/bytes.js';
 import { compareDistance } from '../../src/core/distance.js';
 import { seededRandom } from '../../src/core/random.js';
+import { addressGroups } from '../../src/projections/network-groups.js';
 import { IdentityInterner } from '../../src/projections/peer-identity.js';
 import {
   BUCKET_SIZE,
@@ -12,7 +13,9 @@ import {
   closestEntries,
   routingFromJson,
   routingToJson,
+  tableGroupCount,
   tableGroupCounts,
+  type RoutingState,
   tableSize,
 } from '../../src/projections/routing-table.js';
 import { RoutingLog } from './routing-events.js';
@@ -245,9 +248,16 @@ test('the table counts its peers per IPv4 /24 and IPv6 /48 as they are added, mo
   log.added(b, 1000, '198.51.100.2:1');
   log.added(c, 1000, '[2001:db8:1:2::1]:1');
   log.added(d, 1000, '[2001:db8:1:3::1]:1');
+  // What the diversity cap reads (one count per group key) and the view by group text.
+  const counted = (state: RoutingState) =>
+    ['198.51.100.9:1', '198.51.101.9:1', '[2001:db8:1:ffff::9]:1'].map((addr) =>
+      tableGroupCount(state, addressGroups(addr).tableKey),
+    );
   const groups = () => Object.fromEntries(tableGroupCounts(log.state));
+  assert.deepEqual(counted(log.state), [2, 0, 2]);
   assert.deepEqual(groups(), { '198.51.100.0/24': 2, '2001:db8:1::/48': 2 });
   log.fold('peer_seen', { id: hex(a), addr: '198.51.101.1:1' }, 2000);
+  assert.deepEqual(counted(log.state), [1, 1, 2]);
   assert.deepEqual(groups(), {
     '198.51.100.0/24': 1,
     '198.51.101.0/24': 1,
@@ -255,14 +265,22 @@ test('the table counts its peers per IPv4 /24 and IPv6 /48 as they are added, mo
   });
   log.fold('peer_evicted', { id: hex(c), reason: 'unresponsive' });
   log.fold('peer_evicted', { id: hex(b), reason: 'unresponsive' });
+  assert.deepEqual(counted(log.state), [0, 1, 1]);
   assert.deepEqual(groups(), { '198.51.101.0/24': 1, '2001:db8:1::/48': 1 });
   const copy = routingFromJson(routingToJson(log.state), self, new IdentityInterner());
-  assert.deepEqual(
-    Object.fromEntries(tableGroupCounts(copy)),
-    groups(),
-    'a snapshot restores them',
-  );
+  assert.deepEqual(counted(copy), [0, 1, 1], 'a snapshot restores them');
+  assert.deepEqual(Object.fromEntries(tableGroupCounts(copy)), groups());
   assert.equal(copy.tableKeys.length, 2);
+});
+
+test('a peer missing from its table group count is a programmer error when it leaves', () => {
+  const log = new RoutingLog(self);
+  const a = log.idIn(159);
+  log.added(a, 1000, '198.51.100.1:1');
+  log.state.tableKeys.length = 0;
+  assert.throws(() => log.fold('peer_evicted', { id: hex(a), reason: 'unresponsive' }), {
+    message: `invariant violated: peer ${hex(a)} not counted in its table group`,
+  });
 });
 
 test('prefix31: the first 31 bits of an ID as a non-negative integer', () => {
