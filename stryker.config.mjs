@@ -39,6 +39,7 @@ const unitTests = [
   'test/dht/store-decisions.test.ts',
   'test/dht/store-decision-edges.test.ts',
   'test/dht/rate-limiter.test.ts',
+  'test/dht/admission-keys-cache.test.ts',
   'test/dht/ipv6-diversity.test.ts',
   'test/dht/diversity-edges.test.ts',
   'test/projections/network-groups.test.ts',
