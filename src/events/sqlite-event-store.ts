@@ -13,12 +13,9 @@ import {
   type SnapshotRecord,
 } from './event-store.js';
 import type { NewEvent, StoredEvent } from './event-types.js';
-import {
-  decodeStoredRow,
-  STORED_EVENTS_SELECT,
-  storedRow,
-  type StoredEventRow,
-} from './compact-data.js';
+import { decodeStoredRow, storedRow, type StoredEventRow } from './compact-data.js';
+import { BUSY_TIMEOUT_MS, configure, openError, sqliteCode } from './sqlite-connection.js';
+import { matchesQuery, storedEventsQuery } from './stored-events-query.js';
 import { chainHash, type EventRow } from './hash-chain.js';
 import { readAnchor } from './log-meta.js';
 import { applyMigrations, checkMigrated } from './migrations.js';
@@ -36,11 +33,8 @@ const DEFAULT_FLUSH_DELAY_MS = 10;
 const DEFAULT_RETRY_INTERVAL_MS = 1_000; // a full disk is freed by a human: no need to hurry
 const DEFAULT_CACHE_MIB = 32; // keeps the hot leaves of the peer and key indexes in memory
 const DEFAULT_KEEP_SNAPSHOTS = 2; // the latest, and one to fall back to
-const BUSY_TIMEOUT_MS = 50; // a writer never waits long: the event loop would stall
 const READ_PAGE_ROWS = 1_000;
-const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 const CHECKPOINT_INTERVAL_MS = 200; // often enough to stay under the WAL threshold at full load
-const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024; // the WAL shrinks back after a burst
 // The writer thread checkpoints after this many rows (~10 MB of WAL with the indexes' pages)
 // while busy, and once when writes stop for a second; never while nothing is written.
 const THREAD_CHECKPOINT_ROWS = 20_000;
@@ -91,46 +85,6 @@ export interface SqliteEventStoreOptions {
 
 function rowToEvent(row: EventRow): StoredEvent {
   return { ...row, data: JSON.parse(row.data) as unknown } as StoredEvent;
-}
-
-function sqliteCode(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : '';
-}
-
-/** One clear line for the CLI instead of a stack trace. */
-function openError(path: string, error: unknown): TesdError {
-  if (error instanceof TesdError) return error;
-  const code = sqliteCode(error);
-  const message = (error as Error).message;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
-    return new TesdError('journal_locked', `${path} is locked by another process (${message})`);
-  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT'))
-    return new TesdError(
-      'journal_corrupt',
-      `${path} is damaged (${message}): run tesd verify, restore a backup or start with --repair`,
-    );
-  return new TesdError('journal_unreadable', `cannot open ${path}: ${message}`);
-}
-
-function configure(db: Database.Database, cacheMib: number, threaded: boolean): void {
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma('journal_mode = WAL');
-  // In WAL mode NORMAL syncs only at checkpoints: a commit survives a crash of the process
-  // (the WAL is in the OS cache), and a power cut can only lose the last commits, never
-  // corrupt the file. FULL would fsync every group commit, which an SD card pays dearly for;
-  // snapshots, the points a loss would be detected against, are committed with FULL.
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`cache_size = ${-cacheMib * 1024}`);
-  // The peer and key indexes take scattered inserts: each group commit dirties ~one leaf page
-  // per distinct peer. Checkpointing every 40 MB of WAL instead of every 4 MB writes each hot
-  // page to the database once per checkpoint rather than ten times: 2x the append rate here
-  // (bench/journal.ts), and fewer bytes written to an SD card. Checkpoints normally run in a
-  // worker (wal-checkpointer.ts); this threshold is the safety net if the worker falls behind.
-  // With the writer thread, this connection only reads (and deletes for retention): it must
-  // never run a checkpoint inside the event loop; the thread runs them.
-  db.pragma(`wal_autocheckpoint = ${threaded ? 0 : WAL_AUTOCHECKPOINT_PAGES}`);
-  db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
 }
 
 /** The SQLite adapter of the EventStore port: `<dataDir>/events.db`, WAL, group commit. */
@@ -448,30 +402,7 @@ export class SqliteEventStore implements EventStore {
    */
   *read(query: EventQuery = {}): Iterable<StoredEvent> {
     if (this.failure === null && this.writer === null) this.tryFlush();
-    const where: string[] = ['e.seq > ?'];
-    const params: Array<string | number> = [];
-    const filters: Array<[string, string | number | undefined]> = [
-      ['e.seq <= ?', query.untilSeq],
-      ['t.name = ?', query.type],
-      ['p.id = ?', query.peer],
-      ['k.id = ?', query.key],
-      ['e.lookup = ?', query.lookup],
-    ];
-    for (const [condition, value] of filters) {
-      if (value === undefined) continue;
-      where.push(condition);
-      params.push(value);
-    }
-    if (query.types !== undefined) {
-      // Through the type index: restart reads the ~2% of rows that change state and never
-      // touches the large RPC and lookup rows (measured: 10x faster than scanning by seq).
-      where.push(`t.name IN (${query.types.map(() => '?').join(', ')})`);
-      params.push(...query.types);
-    }
-    // The stored rows, decoded here rather than by the view (compact-data.ts).
-    const statement = this.db.prepare(
-      `${STORED_EVENTS_SELECT} WHERE ${where.join(' AND ')} ORDER BY e.seq LIMIT ?`,
-    );
+    const { statement, params } = storedEventsQuery(this.db, query);
     let remaining = query.limit ?? Infinity;
     let after = query.afterSeq ?? -1;
     let uncommitted: EventRow[] = [];
@@ -492,12 +423,7 @@ export class SqliteEventStore implements EventStore {
       if (remaining <= 0) return;
       if (row.seq <= after) continue;
       if (query.untilSeq !== undefined && row.seq > query.untilSeq) return;
-      if (query.type !== undefined && row.type !== query.type) continue;
-      if (query.types !== undefined && !(query.types as readonly string[]).includes(row.type))
-        continue;
-      if (query.peer !== undefined && row.peer !== query.peer) continue;
-      if (query.key !== undefined && row.key !== query.key) continue;
-      if (query.lookup !== undefined && row.lookup !== query.lookup) continue;
+      if (!matchesQuery(row, query)) continue;
       remaining--;
       yield rowToEvent(row);
     }
