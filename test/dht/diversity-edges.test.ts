@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { PeerInfo } from '../../src/core/node-info.js';
 import { makeConfig } from '../../src/dht/config.js';
 import { groupOf } from '../../src/dht/diversity.js';
-import { added, cached, given, peerData, peerIn, type Expected, type Given } from './given.js';
+import { added, cached, given, peerData, peerIn, type Given } from './given.js';
 
 /**
  * IP diversity (SPEC §2) at the eviction that promotes a replacement: the peer leaving frees
@@ -26,31 +26,12 @@ function tableAtTheCap(): { g: Given; site: PeerInfo[] } {
   return { g, site };
 }
 
-/** Three strikes on `peer`: the third evicts it, then `promoted` follows. */
-function strikeOut(g: Given, peer: PeerInfo, promoted: readonly Expected[]) {
-  const failed = (failures: number) =>
-    [
-      'peer_failed',
-      { id: peer.identity.idHex, addr: peer.addr, failures, error: 'timeout' },
-    ] as const;
-  g.when({ rpcFailed: peer, atMs: T0 + 1 })
-    .then([failed(1)])
-    .when({ rpcFailed: peer, atMs: T0 + 2 })
-    .then([failed(2)])
-    .when({ rpcFailed: peer, atMs: T0 + 3 })
-    .then([
-      failed(3),
-      ['peer_evicted', { id: peer.identity.idHex, reason: 'unresponsive' }],
-      ...promoted,
-    ]);
-}
-
 test('given ten peers of one /24 in the table, when one of them is evicted, then a cached peer of that /24 takes its place', () => {
   const { g, site } = tableAtTheCap();
   const leaving = site[0]!;
   const successor = peerIn(g.self, 159, '198.51.7.50:4433');
   g.fold([cached(successor, 159)], T0);
-  strikeOut(g, leaving, [['peer_added', peerData(successor, 159)]]);
+  g.strikeOut(leaving, T0 + 1, [['peer_added', peerData(successor, 159)]]);
 });
 
 test('given ten peers of one /24 in the table, when a peer of another /24 is evicted, then a cached peer of the full /24 is not promoted', () => {
@@ -58,7 +39,7 @@ test('given ten peers of one /24 in the table, when a peer of another /24 is evi
   const leaving = peerIn(g.self, 150, '198.51.8.1:4433');
   const sybil = peerIn(g.self, 150, '198.51.7.50:4433');
   g.fold([added(leaving, 150), cached(sybil, 150)], T0);
-  strikeOut(g, leaving, []);
+  g.strikeOut(leaving, T0 + 1);
   assert.equal(g.view.state.routing.byId.has(sybil.identity.idHex), false);
 });
 

@@ -13,9 +13,9 @@ import type {
 } from '../../src/dht/node-context.js';
 import { decideStore, type StoreOutcome } from '../../src/dht/pointer-decisions.js';
 import { decideObserved, decideStrike } from '../../src/dht/routing-decisions.js';
-import type { StoredEvent } from '../../src/events/event-types.js';
 import { emptyNodeState, evolveNode, type NodeState } from '../../src/projections/node-state.js';
 import { IdentityInterner } from '../../src/projections/peer-identity.js';
+import { storedEvent } from '../support/stored-event.js';
 
 /**
  * given(events).when(input).then(events, pings): the engine's pure decisions tested without a
@@ -61,17 +61,10 @@ export class Given {
   /** Folds events as if recorded at `atMs`. */
   fold(events: readonly EventDraft[], atMs: number): this {
     for (const event of events) {
-      const stored = {
-        type: event.type,
-        data: event.data,
-        at: atMs,
-        peer: event.refs.peer ?? null,
-        key: event.refs.key ?? null,
-        lookup: event.refs.lookup ?? null,
-        seq: ++this.seq,
-        hash: '',
-      } as StoredEvent;
-      evolveNode(this.view.state, stored);
+      evolveNode(
+        this.view.state,
+        storedEvent(event.type, event.data, atMs, ++this.seq, event.refs),
+      );
     }
     return this;
   }
@@ -119,6 +112,19 @@ export class Given {
       pings.map((p) => p.identity.idHex),
     );
     return this.fold(decision.events, atMs);
+  }
+
+  /**
+   * Three failed RPCs to `peer` at `atMs`, +1, +2: two strikes, then the third evicts it and
+   * `promoted` follows (a replacement's peer_added, or nothing).
+   */
+  strikeOut(peer: PeerInfo, atMs: number, promoted: readonly Expected[] = []): this {
+    return this.when({ rpcFailed: peer, atMs })
+      .then([failed(peer, 1)])
+      .when({ rpcFailed: peer, atMs: atMs + 1 })
+      .then([failed(peer, 2)])
+      .when({ rpcFailed: peer, atMs: atMs + 2 })
+      .then([failed(peer, 3), evicted(peer), ...promoted]);
   }
 
   /** The last decision, for what `then` does not compare (a rejection's reason). */
@@ -179,4 +185,14 @@ export function cached(peer: PeerInfo, bucket: number): EventDraft {
     data: peerData(peer, bucket),
     refs: { peer: peer.identity.idHex },
   };
+}
+
+/** The peer_failed a timed-out RPC to `peer` records. */
+export function failed(peer: PeerInfo, failures: number): Expected {
+  return ['peer_failed', { id: peer.identity.idHex, addr: peer.addr, failures, error: 'timeout' }];
+}
+
+/** The peer_evicted of a peer's third strike. */
+export function evicted(peer: PeerInfo): Expected {
+  return ['peer_evicted', { id: peer.identity.idHex, reason: 'unresponsive' }];
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { blake3 } from '@noble/hashes/blake3.js';
-import { concatBytes, fromHex, toHex, utf8 } from '../../src/core/bytes.js';
+import { utf8 } from '../../src/core/bytes.js';
 import { chainHash, GENESIS_HASH, type ChainRow } from '../../src/events/hash-chain.js';
+import { referenceHash } from './reference-hash.js';
 
 /**
  * Edges of the hash chain's fast encoder that random rows rarely reach: its shared buffer
@@ -10,18 +10,6 @@ import { chainHash, GENESIS_HASH, type ChainRow } from '../../src/events/hash-ch
  * holds, and the previous hash must be exactly 64 hex digits. The order of these tests
  * matters: the first one runs on the fresh 4 KiB buffer.
  */
-
-function referenceHash(previous: string, row: ChainRow): string {
-  const field = (value: string | number | null): Uint8Array => {
-    if (value === null) return Uint8Array.of(0);
-    const bytes = utf8(String(value));
-    const length = new Uint8Array(4);
-    new DataView(length.buffer).setUint32(0, bytes.length);
-    return concatBytes(Uint8Array.of(1), length, bytes);
-  };
-  const encoded = [row.seq, row.at, row.type, row.peer, row.key, row.lookup, row.data].map(field);
-  return toHex(blake3(concatBytes(fromHex(previous)!, ...encoded)));
-}
 
 const PREVIOUS = 'ab'.repeat(32);
 const row = (data: string): ChainRow => ({

@@ -1,27 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { blake3 } from '@noble/hashes/blake3.js';
 import fc from 'fast-check';
-import { concatBytes, fromHex, toHex, utf8 } from '../../src/core/bytes.js';
-import {
-  chainHash,
-  encodeRowV1,
-  GENESIS_HASH,
-  type ChainRow,
-} from '../../src/events/hash-chain.js';
-
-/** The v1 encoding written out the slow, obvious way, hashed with a second BLAKE3. */
-function referenceHash(previous: string, row: ChainRow): string {
-  const field = (value: string | number | null): Uint8Array => {
-    if (value === null) return Uint8Array.of(0);
-    const bytes = utf8(String(value));
-    const length = new Uint8Array(4);
-    new DataView(length.buffer).setUint32(0, bytes.length);
-    return concatBytes(Uint8Array.of(1), length, bytes);
-  };
-  const encoded = [row.seq, row.at, row.type, row.peer, row.key, row.lookup, row.data].map(field);
-  return toHex(blake3(concatBytes(fromHex(previous)!, ...encoded)));
-}
+import { toHex } from '../../src/core/bytes.js';
+import { chainHash, encodeRowV1, GENESIS_HASH } from '../../src/events/hash-chain.js';
+import { referenceHash } from './reference-hash.js';
 
 test('the worked example of docs/event-log.md', () => {
   const row = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toHex } from '../../src/core/bytes.js';
 import type { Pointer } from '../../src/core/pointer.js';
-import type { EventDataMap, StoredEvent } from '../../src/events/event-types.js';
+import type { EventDataMap } from '../../src/events/event-types.js';
 import { pointerToData } from '../../src/projections/pointer-data.js';
 import {
   emptyPointers,
@@ -14,6 +14,7 @@ import {
   type PointerState,
 } from '../../src/projections/pointer-store.js';
 import { signedPointer } from '../support/pointers.js';
+import { storedEvent } from '../support/stored-event.js';
 
 /**
  * The pointer store's fold (SPEC §4.2, §5) event by event: the entries, the counts the quotas
@@ -28,17 +29,7 @@ class PointerLog {
   private seq = 0;
 
   fold<T extends keyof EventDataMap>(type: T, data: EventDataMap[T], at = T0): this {
-    const event = {
-      type,
-      data,
-      at,
-      peer: null,
-      key: null,
-      lookup: null,
-      seq: ++this.seq,
-      hash: '',
-    };
-    evolvePointers(this.state, event as StoredEvent);
+    evolvePointers(this.state, storedEvent(type, data, at, ++this.seq));
     return this;
   }
 

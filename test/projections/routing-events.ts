@@ -2,13 +2,14 @@ import { toHex } from '../../src/core/bytes.js';
 import { bucketIndex, randomIdInBucket } from '../../src/core/distance.js';
 import type { NodeId } from '../../src/core/node-id.js';
 import { seededRandom } from '../../src/core/random.js';
-import type { EventDataMap, StoredEvent } from '../../src/events/event-types.js';
+import type { EventDataMap } from '../../src/events/event-types.js';
 import { IdentityInterner } from '../../src/projections/peer-identity.js';
 import {
   emptyRouting,
   evolveRouting,
   type RoutingState,
 } from '../../src/projections/routing-table.js';
+import { storedEvent } from '../support/stored-event.js';
 
 /**
  * The routing table's events as the log stores them, for tests of the fold itself
@@ -30,17 +31,7 @@ export class RoutingLog {
   }
 
   fold<T extends keyof EventDataMap>(type: T, data: EventDataMap[T], at = 1000): RoutingState {
-    const event = {
-      type,
-      data,
-      at,
-      peer: null,
-      key: null,
-      lookup: null,
-      seq: ++this.seq,
-      hash: '',
-    };
-    return evolveRouting(this.state, event as StoredEvent);
+    return evolveRouting(this.state, storedEvent(type, data, at, ++this.seq));
   }
 
   added(id: NodeId, at = 1000, addr = '127.0.0.1:1'): RoutingState {
