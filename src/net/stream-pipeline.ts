@@ -74,7 +74,7 @@ export class PipelinedStream {
   private flush(): void {
     if (this.isDead || this.outbox.length === 0) return;
     const chunk =
-      this.outbox.length === 1 ? this.outbox[0]! : concat(this.outbox, this.outboxBytes);
+      this.outbox.length === 1 ? this.outbox[0]! : Buffer.concat(this.outbox, this.outboxBytes);
     this.outbox = [];
     this.outboxBytes = 0;
     this.writer.write(chunk).catch((error: unknown) => {
@@ -124,16 +124,6 @@ export class PipelinedStream {
     this.onDead();
     for (const onResult of pending) onResult({ ok: false, failure, message });
   }
-}
-
-function concat(chunks: Uint8Array[], bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 // A canonical WireMessage (SPEC §3.3) starts, after the 4-byte length, with a map whose first

@@ -57,7 +57,10 @@ export class OrderedReplies {
         bytes += frame.length;
       }
     }
-    if (ready.length > 0) this.writer.write(joined(ready, bytes)).catch(this.onBroken);
+    if (ready.length > 0)
+      this.writer
+        .write(ready.length === 1 ? ready[0]! : Buffer.concat(ready, bytes))
+        .catch(this.onBroken);
     if (this.ending && this.slots.length === 0 && !this.closing) {
       this.closing = true;
       this.writer.close().catch(this.onBroken);
@@ -68,15 +71,4 @@ export class OrderedReplies {
 interface Slot {
   /** undefined while the handler has not replied; null when it chose to send nothing. */
   frame: Uint8Array | null | undefined;
-}
-
-function joined(chunks: Uint8Array[], bytes: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(bytes);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
