@@ -1,186 +1,92 @@
-import { toHex } from '../core/bytes.js';
 import type { TimerHandle } from '../core/clock.js';
-import { servesDht, type PeerInfo } from '../core/node-info.js';
-import type { NodeId } from '../core/node-id.js';
-import { checkPointer, type Pointer } from '../core/pointer.js';
-import type { LookupKind, StepOutcome, StoredEvent } from '../events/event-types.js';
-import type { Response } from '../net/messages.js';
-import { closestEntries } from '../projections/routing-table.js';
-import type { NodeDriver } from './node-context.js';
-import { groupOf } from './diversity.js';
-import { sendRpc, type RpcResult } from './rpc-client.js';
-import { LookupPlanner, type LookupEnd } from './lookup-planner.js';
+import type { StoredEvent } from '../events/event-types.js';
 import {
-  stepDraft,
-  type LookupStarted,
-  type LookupStep,
-  type LookupStepped,
-} from './lookup-steps.js';
-import type { Candidate } from './shortlist.js';
-import { peerFromWire } from './wire-peers.js';
+  lookupStep,
+  openLookup,
+  type LookupGoal,
+  type LookupInput,
+  type LookupOutput,
+  type LookupResult,
+  type LookupState,
+  type LookupTimer,
+} from './lookup-machine.js';
+import type { LookupEnd } from './lookup-planner.js';
+import { stepDraft, type LookupStarted, type LookupStep } from './lookup-steps.js';
+import type { NodeDriver } from './node-context.js';
+import { sendRpc, type RpcResult } from './rpc-client.js';
 
-export type { LookupEnd };
+export type { LookupEnd, LookupResult };
 
-export interface LookupResult {
-  /** The `seq` of its lookup_started event (SPEC §4.3); 0 if the journal was unavailable. */
-  readonly id: number;
-  readonly closest: PeerInfo[];
-  /** Valid pointers merged by publisher, highest seq kept (value lookups). */
-  readonly pointers: Pointer[];
-  readonly hops: number;
-  readonly rpcs: number;
-  readonly durationMs: number;
-  readonly reason: LookupEnd;
-}
-
-export interface LookupRequest {
-  readonly target: NodeId;
-  readonly kind: LookupKind;
-  /** find --all: a value lookup that runs to the end instead of stopping at the first pointers. */
-  readonly all?: boolean;
-  /** Peers to start from besides the routing table (bootstrap seeds). */
-  readonly seeds?: readonly PeerInfo[];
+export interface LookupRequest extends LookupGoal {
   /** Told each step as it happens, the same value that is recorded (issue 10 item 4). */
   readonly onStep?: (step: LookupStep) => void;
 }
 
 /**
- * An iterative Kademlia lookup (SPEC §4.3): alpha requests in flight, the k closest as the
- * goal, per-RPC timeouts and a deadline. Every step is recorded, so it can be replayed.
+ * The driver's side of a lookup: the machine (lookup-machine.ts) decides; this runner records
+ * its steps, arms and cancels its timers, sends its queries through `sendRpc` and feeds every
+ * outcome back in, until the machine reports the result.
  */
-export class IterativeLookup {
-  private readonly planner: LookupPlanner;
-  private readonly pointers = new Map<string, Pointer>();
-  private readonly targetHex: string;
-  private readonly startedAtMs: number;
-  private id = 0;
-  private rpcs = 0;
-  private finished = false;
-  private deadline: TimerHandle | null = null;
+class LookupRunner {
+  private readonly lookup: LookupState;
+  private readonly started: LookupStarted;
+  private readonly timers = new Map<LookupTimer, TimerHandle>();
 
   constructor(
     private readonly node: NodeDriver,
     private readonly request: LookupRequest,
     private readonly onDone: (result: LookupResult) => void,
   ) {
-    const { config } = node;
-    this.planner = new LookupPlanner(request.target, {
-      k: config.k,
-      alpha: config.alpha,
-      perGroup: config.maxPeersPerGroupPerBucket,
-      stopAtFirstValue: request.kind === 'value' && request.all !== true,
-    });
-    this.targetHex = toHex(request.target);
-    this.startedAtMs = node.timers.now();
+    const { lookup, started } = openLookup(node, request, node.timers.now());
+    this.lookup = lookup;
+    this.started = started;
   }
 
-  start(): this {
-    const seeds = [...(this.request.seeds ?? [])];
-    for (const entry of closestEntries(
-      this.node.state.routing,
-      this.request.target,
-      this.node.config.k,
-    ))
-      seeds.push(entry.peer);
-    const considered = seeds.filter((peer) => this.consider(peer, 1));
-    const step: LookupStarted = {
-      type: 'started',
-      lookupId: 0,
-      at: this.node.timers.now(),
-      target: this.targetHex,
-      kind: this.request.kind,
-      seeds: considered.map((p) => p.identity.idHex),
-      seedAddrs: considered.map((p) => p.addr),
+  start(): void {
+    const { started } = this;
+    const stored = this.record(started);
+    const lookupId = stored?.seq ?? 0;
+    this.request.onStep?.({ ...started, lookupId, at: stored?.at ?? started.at });
+    this.feed({ type: 'started', lookupId });
+  }
+
+  private feed(input: LookupInput): void {
+    const { node } = this;
+    const context = {
+      nowMs: node.timers.now(),
+      softTimeoutMs: node.rtt.softTimeoutMs(node.config.rpcTimeoutMs),
     };
-    const started = this.record(step);
-    this.id = started?.seq ?? 0;
-    this.request.onStep?.({ ...step, lookupId: this.id, at: started?.at ?? step.at });
-    this.deadline = this.node.timers.setTimer(this.node.config.lookupDeadlineMs, () =>
-      this.finish('deadline'),
-    );
-    this.advance();
-    return this;
+    this.apply(lookupStep(this.lookup, input, context));
   }
 
-  private consider(peer: PeerInfo, hop: number): boolean {
-    const { idHex } = peer.identity;
-    // Most peers of an answer are already candidates: no group to work out for them.
-    if (idHex === this.node.idHex || !servesDht(peer.caps) || this.planner.get(idHex) !== undefined)
-      return false;
-    return this.planner.consider(peer, hop, groupOf(peer.addr, this.node.config));
-  }
-
-  /** Sends what the planner decides; finishes when it says the lookup is over. */
-  private advance(): void {
-    if (this.finished) return;
-    for (const candidate of this.planner.nextQueries()) this.query(candidate);
-    const end = this.planner.outcome();
-    if (end !== null) this.finish(end);
-  }
-
-  private query(candidate: Candidate): void {
-    this.rpcs++;
-    const request =
-      this.request.kind === 'value'
-        ? ({ op: 'find_value', key: this.request.target } as const)
-        : ({ op: 'find_node', target: this.request.target } as const);
-    const softMs = this.node.rtt.softTimeoutMs(this.node.config.rpcTimeoutMs);
-    const soft = this.node.timers.setTimer(softMs, () => this.onSlow(candidate, softMs));
-    sendRpc(this.node, candidate.peer, request, this.id, (result) => {
-      soft.cancel();
-      if (this.finished) return;
-      this.onAnswer(candidate, result);
-      this.advance();
-    });
-  }
-
-  /**
-   * Past the soft timeout (SPEC §4.3) the query frees its slot and the lookup goes on. The
-   * soft timeout used is recorded as a `slow` step, so a replay re-decides it exactly; a find
-   * that has its value no longer waits for this query (its grace is the soft timeout).
-   */
-  private onSlow(candidate: Candidate, softMs: number): void {
-    if (this.finished || candidate.state !== 'inflight' || softMs >= this.node.config.rpcTimeoutMs)
-      return;
-    this.planner.slow(candidate);
-    this.emit(this.step(candidate, 'slow', softMs, [], 0));
-    this.advance();
-  }
-
-  private onAnswer(candidate: Candidate, result: RpcResult): void {
-    const returned: PeerInfo[] = [];
-    let pointerCount = 0;
-    if (result.ok) {
-      pointerCount = this.absorb(candidate, result.response, returned);
-      this.planner.answered(candidate, pointerCount > 0);
-    } else {
-      this.planner.failed(candidate);
+  /** Decide, record, apply: the steps are recorded before any timer or query they lead to. */
+  private apply(output: LookupOutput): void {
+    for (const step of output.steps) this.emit(step);
+    for (const effect of output.effects) {
+      switch (effect.type) {
+        case 'arm':
+          this.arm(effect.timer, effect.afterMs);
+          break;
+        case 'cancel':
+          this.timers.get(effect.timer)?.cancel();
+          this.timers.delete(effect.timer);
+          break;
+        case 'send':
+          sendRpc(this.node, effect.peer, effect.request, this.lookup.lookupId, (result) =>
+            this.feed(outcomeOf(effect.tag, result)),
+          );
+          break;
+      }
     }
-    const outcome = result.ok ? 'ok' : result.outcome;
-    this.emit(this.step(candidate, outcome, result.latencyMs, returned, pointerCount));
+    if (output.done !== null) this.onDone(output.done);
   }
 
-  private step(
-    candidate: Candidate,
-    outcome: StepOutcome,
-    latencyMs: number,
-    returned: readonly PeerInfo[],
-    pointers: number,
-  ): LookupStepped {
-    return {
-      type: 'step',
-      lookupId: this.id,
-      at: this.node.timers.now(),
-      target: this.targetHex,
-      peer: candidate.peer.identity.idHex,
-      addr: candidate.peer.addr,
-      hop: candidate.hop,
-      outcome,
-      latencyMs,
-      returned: returned.map((p) => p.identity.idHex),
-      returnedAddrs: returned.map((p) => p.addr),
-      pointers,
-    };
+  private arm(timer: LookupTimer, afterMs: number): void {
+    const handle = this.node.timers.setTimer(afterMs, () => {
+      this.timers.delete(timer);
+      this.feed({ type: 'timer', timer });
+    });
+    this.timers.set(timer, handle);
   }
 
   /** Records a step, then tells the follower the same value (with the time recorded). */
@@ -195,64 +101,19 @@ export class IterativeLookup {
     const event = stepDraft(step);
     return this.node.record(event.type, event.data, event.refs);
   }
-
-  /** Takes the nodes and pointers of an answer; returns how many valid pointers it held. */
-  private absorb(from: Candidate, response: Response, returned: PeerInfo[]): number {
-    if (response.op !== 'nodes' && response.op !== 'value') return 0;
-    for (const wire of response.nodes) {
-      const peer = peerFromWire(wire, this.node.identities, this.node.config.difficulty);
-      if (typeof peer === 'string') continue;
-      returned.push(peer);
-      this.consider(peer, from.hop + 1);
-    }
-    if (response.op !== 'value') return 0;
-    let valid = 0;
-    const now = this.node.timers.now();
-    for (const pointer of response.pointers) {
-      if (toHex(pointer.key) !== this.targetHex || checkPointer(pointer, now) !== null) continue;
-      valid++;
-      const publisher = toHex(pointer.publisher);
-      const known = this.pointers.get(publisher);
-      if (known === undefined || known.seq < pointer.seq) this.pointers.set(publisher, pointer);
-    }
-    return valid;
-  }
-
-  private finish(reason: LookupEnd): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.deadline?.cancel();
-    const closest = this.planner.result();
-    const pointers = [...this.pointers.values()].sort((a, b) => b.seq - a.seq);
-    const result: LookupResult = {
-      id: this.id,
-      closest: closest.map((c) => c.peer),
-      pointers,
-      hops: closest[0]?.hop ?? 0,
-      rpcs: this.rpcs,
-      durationMs: this.node.timers.now() - this.startedAtMs,
-      reason,
-    };
-    this.emit({
-      type: 'finished',
-      lookupId: this.id,
-      at: this.node.timers.now(),
-      target: this.targetHex,
-      result: result.closest.map((p) => p.identity.idHex),
-      pointers: pointers.length,
-      hops: result.hops,
-      rpcs: result.rpcs,
-      durationMs: result.durationMs,
-      reason,
-    });
-    this.onDone(result);
-  }
 }
 
+function outcomeOf(tag: number, result: RpcResult): LookupInput {
+  return result.ok
+    ? { type: 'answered', tag, response: result.response, latencyMs: result.latencyMs }
+    : { type: 'failed', tag, outcome: result.outcome, latencyMs: result.latencyMs };
+}
+
+/** Runs an iterative lookup (SPEC §4.3); `onDone` gets its result once it is over. */
 export function lookup(
   node: NodeDriver,
   request: LookupRequest,
   onDone: (result: LookupResult) => void,
-): IterativeLookup {
-  return new IterativeLookup(node, request, onDone).start();
+): void {
+  new LookupRunner(node, request, onDone).start();
 }

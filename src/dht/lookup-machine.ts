@@ -1,0 +1,349 @@
+import { toHex } from '../core/bytes.js';
+import { servesDht, type PeerInfo } from '../core/node-info.js';
+import type { NodeId } from '../core/node-id.js';
+import { checkPointer, type Pointer } from '../core/pointer.js';
+import type { LookupKind } from '../events/event-types.js';
+import type { Request, Response } from '../net/messages.js';
+import { closestEntries } from '../projections/routing-table.js';
+import { groupOf } from './diversity.js';
+import { LookupPlanner, type LookupEnd } from './lookup-planner.js';
+import type { LookupStarted, LookupStep, LookupStepped } from './lookup-steps.js';
+import type { EngineView } from './node-context.js';
+import type { Candidate } from './shortlist.js';
+import { peerFromWire } from './wire-peers.js';
+
+/**
+ * An iterative Kademlia lookup (SPEC §4.3) as a pure machine: `lookupStep(lookup, input,
+ * context)` takes what happened (the lookup was recorded as started, a peer answered, an RPC
+ * failed, a timer fired) and returns what to do: the steps to record, the timers to arm or
+ * cancel and the queries to send, and the result once it is over. It touches no transport,
+ * store or clock; the driver's runner (iterative-lookup.ts) records, arms, sends and feeds the
+ * outcomes back. Like a projection's fold, it updates the lookup's own state in place.
+ */
+
+/** What to look up (the driver's `LookupRequest` adds who follows it). */
+export interface LookupGoal {
+  readonly target: NodeId;
+  readonly kind: LookupKind;
+  /** find --all: a value lookup that runs to the end instead of stopping at the first pointers. */
+  readonly all?: boolean;
+  /** Peers to start from besides the routing table (bootstrap seeds). */
+  readonly seeds?: readonly PeerInfo[];
+}
+
+export interface LookupResult {
+  /** The `seq` of its lookup_started event (SPEC §4.3); 0 if the journal was unavailable. */
+  readonly id: number;
+  readonly closest: PeerInfo[];
+  /** Valid pointers merged by publisher, highest seq kept (value lookups). */
+  readonly pointers: Pointer[];
+  readonly hops: number;
+  readonly rpcs: number;
+  readonly durationMs: number;
+  readonly reason: LookupEnd;
+}
+
+/** A lookup's timers: its deadline, and each query's soft timeout (by the query's tag). */
+export type LookupTimer = 'deadline' | number;
+
+export type LookupInput =
+  /** The started step was recorded as `lookupId` (0 while the journal is paused). */
+  | { readonly type: 'started'; readonly lookupId: number }
+  | {
+      readonly type: 'answered';
+      readonly tag: number;
+      readonly response: Response;
+      readonly latencyMs: number;
+    }
+  | {
+      readonly type: 'failed';
+      readonly tag: number;
+      readonly outcome: 'timeout' | 'error';
+      readonly latencyMs: number;
+    }
+  | { readonly type: 'timer'; readonly timer: LookupTimer };
+
+/**
+ * What the driver does, in this order: the exact interleaving of timers and sends is part of
+ * the decision, since a seeded simulation orders timers due at the same time by when they
+ * were armed.
+ */
+export type LookupEffect =
+  | { readonly type: 'arm'; readonly timer: LookupTimer; readonly afterMs: number }
+  | { readonly type: 'cancel'; readonly timer: LookupTimer }
+  | {
+      readonly type: 'send';
+      readonly tag: number;
+      readonly peer: PeerInfo;
+      readonly request: Request;
+    };
+
+/** Record `steps` (then tell the follower), apply `effects` in order, then report `done`. */
+export interface LookupOutput {
+  readonly steps: readonly LookupStep[];
+  readonly effects: readonly LookupEffect[];
+  readonly done: LookupResult | null;
+}
+
+/** The inputs of a step that are not in the lookup's state. */
+export interface LookupContext {
+  readonly nowMs: number;
+  /** The soft timeout of the queries sent now (SPEC §4.3: from our observed round trips). */
+  readonly softTimeoutMs: number;
+}
+
+interface Query {
+  readonly candidate: Candidate;
+  readonly softTimeoutMs: number;
+}
+
+/** One lookup's state: the planner's window and what the lookup has found so far. */
+export interface LookupState {
+  readonly view: EngineView;
+  readonly goal: LookupGoal;
+  readonly planner: LookupPlanner;
+  readonly targetHex: string;
+  readonly startedAtMs: number;
+  readonly pointers: Map<string, Pointer>;
+  /** Queries sent, by tag (the tag is the query's number in this lookup, from 1). */
+  readonly queries: Map<number, Query>;
+  lookupId: number;
+  rpcs: number;
+  finished: boolean;
+}
+
+const NOTHING: LookupOutput = { steps: [], effects: [], done: null };
+
+/**
+ * A new lookup seeded with the given peers and the k closest of the routing table, and its
+ * started step to record (with lookup id 0: the id is the seq the driver records it as).
+ */
+export function openLookup(
+  view: EngineView,
+  goal: LookupGoal,
+  nowMs: number,
+): { lookup: LookupState; started: LookupStarted } {
+  const { config } = view;
+  const lookup: LookupState = {
+    view,
+    goal,
+    planner: new LookupPlanner(goal.target, {
+      k: config.k,
+      alpha: config.alpha,
+      perGroup: config.maxPeersPerGroupPerBucket,
+      stopAtFirstValue: goal.kind === 'value' && goal.all !== true,
+    }),
+    targetHex: toHex(goal.target),
+    startedAtMs: nowMs,
+    pointers: new Map(),
+    queries: new Map(),
+    lookupId: 0,
+    rpcs: 0,
+    finished: false,
+  };
+  const seeds = [...(goal.seeds ?? [])];
+  for (const entry of closestEntries(view.state.routing, goal.target, config.k))
+    seeds.push(entry.peer);
+  const considered = seeds.filter((peer) => consider(lookup, peer, 1));
+  const started: LookupStarted = {
+    type: 'started',
+    lookupId: 0,
+    at: nowMs,
+    target: lookup.targetHex,
+    kind: goal.kind,
+    seeds: considered.map((p) => p.identity.idHex),
+    seedAddrs: considered.map((p) => p.addr),
+  };
+  return { lookup, started };
+}
+
+/** Decides what one input means for the lookup. */
+export function lookupStep(
+  lookup: LookupState,
+  input: LookupInput,
+  context: LookupContext,
+): LookupOutput {
+  switch (input.type) {
+    case 'started':
+      return started(lookup, input.lookupId, context);
+    case 'answered':
+    case 'failed':
+      return settled(lookup, input, context);
+    case 'timer':
+      return input.timer === 'deadline'
+        ? finish(lookup, 'deadline', [], [], context)
+        : slow(lookup, input.timer, context);
+  }
+}
+
+function started(lookup: LookupState, lookupId: number, context: LookupContext): LookupOutput {
+  lookup.lookupId = lookupId;
+  const effects: LookupEffect[] = [
+    { type: 'arm', timer: 'deadline', afterMs: lookup.view.config.lookupDeadlineMs },
+  ];
+  return advance(lookup, [], effects, context);
+}
+
+/** An answer or a failure: the query's step, then whatever the lookup does next. */
+function settled(
+  lookup: LookupState,
+  input: Extract<LookupInput, { type: 'answered' | 'failed' }>,
+  context: LookupContext,
+): LookupOutput {
+  const query = lookup.queries.get(input.tag);
+  if (query === undefined) return NOTHING;
+  const effects: LookupEffect[] = [{ type: 'cancel', timer: input.tag }];
+  if (lookup.finished) return { steps: [], effects, done: null };
+  const { candidate } = query;
+  const returned: PeerInfo[] = [];
+  let pointers = 0;
+  if (input.type === 'answered') {
+    pointers = absorb(lookup, candidate, input.response, returned, context.nowMs);
+    lookup.planner.answered(candidate, pointers > 0);
+  } else {
+    lookup.planner.failed(candidate);
+  }
+  const outcome = input.type === 'answered' ? 'ok' : input.outcome;
+  const step = stepOf(lookup, candidate, outcome, input.latencyMs, returned, pointers, context);
+  return advance(lookup, [step], effects, context);
+}
+
+/**
+ * Past the soft timeout (SPEC §4.3) the query frees its slot and the lookup goes on. The
+ * soft timeout used is recorded as a `slow` step, so a replay re-decides it exactly; a find
+ * that has its value no longer waits for this query (its grace is the soft timeout).
+ */
+function slow(lookup: LookupState, tag: number, context: LookupContext): LookupOutput {
+  const query = lookup.queries.get(tag);
+  if (
+    query === undefined ||
+    lookup.finished ||
+    query.candidate.state !== 'inflight' ||
+    query.softTimeoutMs >= lookup.view.config.rpcTimeoutMs
+  )
+    return NOTHING;
+  lookup.planner.slow(query.candidate);
+  const step = stepOf(lookup, query.candidate, 'slow', query.softTimeoutMs, [], 0, context);
+  return advance(lookup, [step], [], context);
+}
+
+/** Queries what the planner decides; finishes when it says the lookup is over. */
+function advance(
+  lookup: LookupState,
+  steps: LookupStep[],
+  effects: LookupEffect[],
+  context: LookupContext,
+): LookupOutput {
+  const { goal } = lookup;
+  const request: Request =
+    goal.kind === 'value'
+      ? { op: 'find_value', key: goal.target }
+      : { op: 'find_node', target: goal.target };
+  for (const candidate of lookup.planner.nextQueries()) {
+    const tag = ++lookup.rpcs;
+    lookup.queries.set(tag, { candidate, softTimeoutMs: context.softTimeoutMs });
+    effects.push({ type: 'arm', timer: tag, afterMs: context.softTimeoutMs });
+    effects.push({ type: 'send', tag, peer: candidate.peer, request });
+  }
+  const end = lookup.planner.outcome();
+  if (end !== null) return finish(lookup, end, steps, effects, context);
+  return { steps, effects, done: null };
+}
+
+function finish(
+  lookup: LookupState,
+  reason: LookupEnd,
+  steps: LookupStep[],
+  effects: LookupEffect[],
+  context: LookupContext,
+): LookupOutput {
+  if (lookup.finished) return NOTHING;
+  lookup.finished = true;
+  const closest = lookup.planner.result();
+  const pointers = [...lookup.pointers.values()].sort((a, b) => b.seq - a.seq);
+  const done: LookupResult = {
+    id: lookup.lookupId,
+    closest: closest.map((c) => c.peer),
+    pointers,
+    hops: closest[0]?.hop ?? 0,
+    rpcs: lookup.rpcs,
+    durationMs: context.nowMs - lookup.startedAtMs,
+    reason,
+  };
+  steps.push({
+    type: 'finished',
+    lookupId: lookup.lookupId,
+    at: context.nowMs,
+    target: lookup.targetHex,
+    result: done.closest.map((p) => p.identity.idHex),
+    pointers: pointers.length,
+    hops: done.hops,
+    rpcs: done.rpcs,
+    durationMs: done.durationMs,
+    reason,
+  });
+  effects.push({ type: 'cancel', timer: 'deadline' });
+  return { steps, effects, done };
+}
+
+function consider(lookup: LookupState, peer: PeerInfo, hop: number): boolean {
+  const { idHex } = peer.identity;
+  const { view, planner } = lookup;
+  // Most peers of an answer are already candidates: no group to work out for them.
+  if (idHex === view.identity.idHex || !servesDht(peer.caps) || planner.get(idHex) !== undefined)
+    return false;
+  return planner.consider(peer, hop, groupOf(peer.addr, view.config));
+}
+
+/** Takes the nodes and pointers of an answer; returns how many valid pointers it held. */
+function absorb(
+  lookup: LookupState,
+  from: Candidate,
+  response: Response,
+  returned: PeerInfo[],
+  nowMs: number,
+): number {
+  if (response.op !== 'nodes' && response.op !== 'value') return 0;
+  const { view } = lookup;
+  for (const wire of response.nodes) {
+    const peer = peerFromWire(wire, view.identities, view.config.difficulty);
+    if (typeof peer === 'string') continue;
+    returned.push(peer);
+    consider(lookup, peer, from.hop + 1);
+  }
+  if (response.op !== 'value') return 0;
+  let valid = 0;
+  for (const pointer of response.pointers) {
+    if (toHex(pointer.key) !== lookup.targetHex || checkPointer(pointer, nowMs) !== null) continue;
+    valid++;
+    const publisher = toHex(pointer.publisher);
+    const known = lookup.pointers.get(publisher);
+    if (known === undefined || known.seq < pointer.seq) lookup.pointers.set(publisher, pointer);
+  }
+  return valid;
+}
+
+function stepOf(
+  lookup: LookupState,
+  candidate: Candidate,
+  outcome: LookupStepped['outcome'],
+  latencyMs: number,
+  returned: readonly PeerInfo[],
+  pointers: number,
+  context: LookupContext,
+): LookupStepped {
+  return {
+    type: 'step',
+    lookupId: lookup.lookupId,
+    at: context.nowMs,
+    target: lookup.targetHex,
+    peer: candidate.peer.identity.idHex,
+    addr: candidate.peer.addr,
+    hop: candidate.hop,
+    outcome,
+    latencyMs,
+    returned: returned.map((p) => p.identity.idHex),
+    returnedAddrs: returned.map((p) => p.addr),
+    pointers,
+  };
+}
