@@ -2,7 +2,8 @@ import { randomIdInBucket } from '../core/distance.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { NodeDriver } from './node-context.js';
 import { lookup } from './iterative-lookup.js';
-import { sendRpc } from './rpc-client.js';
+import { runFanOut } from './fan-out.js';
+import { sendRpc, type RpcTarget } from './rpc-client.js';
 
 /** A bootstrap address, `host:port` or `ID@host:port` (the ID is then checked on answer). */
 export interface Seed {
@@ -29,32 +30,30 @@ export function bootstrap(
   seeds: readonly Seed[],
   done: (result: BootstrapResult) => void,
 ): void {
-  pingAll(
-    node,
-    seeds.map((s) =>
-      s.idHex === undefined
-        ? { identity: null, addr: s.addr }
-        : { identity: null, addr: s.addr, expectedIdHex: s.idHex },
-    ),
-    (answered) => {
-      lookup(node, { target: node.identity.id, kind: 'bootstrap', seeds: answered }, () => {
-        refreshBuckets(node, bucketsToRefresh(node), () => {
-          const result = {
-            peers: seeds.length,
-            restored: 0,
-            answered: answered.length,
-            tableSize: node.state.routing.byId.size,
-          };
-          node.record('bootstrap_finished', {
-            peers: result.peers,
-            restored: 0,
-            answered: result.answered,
-          });
-          done(result);
-        });
-      });
-    },
+  const targets = seeds.map((s) =>
+    s.idHex === undefined
+      ? { identity: null, addr: s.addr }
+      : { identity: null, addr: s.addr, expectedIdHex: s.idHex },
   );
+  // Every seed at once: there are a few, and the lookup waits for all of them.
+  pingInWaves(node, targets, targets.length, (answered) => {
+    lookup(node, { target: node.identity.id, kind: 'bootstrap', seeds: answered }, () => {
+      refreshBuckets(node, bucketsToRefresh(node), () => {
+        const result = {
+          peers: seeds.length,
+          restored: 0,
+          answered: answered.length,
+          tableSize: node.state.routing.byId.size,
+        };
+        node.record('bootstrap_finished', {
+          peers: result.peers,
+          restored: 0,
+          answered: result.answered,
+        });
+        done(result);
+      });
+    });
+  });
 }
 
 /**
@@ -112,51 +111,21 @@ function restoredClosestFirst(node: NodeDriver): PeerInfo[] {
 /** Pings `targets` in order with at most `inFlight` outstanding; reports who answered. */
 function pingInWaves(
   node: NodeDriver,
-  targets: readonly PeerInfo[],
+  targets: readonly RpcTarget[],
   inFlight: number,
   done: (answered: PeerInfo[]) => void,
 ): void {
   const answered: PeerInfo[] = [];
-  let next = 0;
-  let running = 0;
-  let finished = false;
-  const launch = (): void => {
-    while (running < inFlight && next < targets.length) {
-      running++;
-      sendRpc(node, targets[next++]!, { op: 'ping' }, null, (result) => {
-        running--;
+  runFanOut(
+    targets.length,
+    inFlight,
+    (index, settled) =>
+      sendRpc(node, targets[index]!, { op: 'ping' }, null, (result) => {
         if (result.ok) answered.push(result.peer);
-        launch();
-      });
-    }
-    // A transport may fail a ping synchronously: report once, from the innermost call.
-    if (running === 0 && next >= targets.length && !finished) {
-      finished = true;
-      done(answered);
-    }
-  };
-  launch();
-}
-
-type PingTarget = PeerInfo | { identity: null; addr: string; expectedIdHex?: string };
-
-function pingAll(
-  node: NodeDriver,
-  targets: readonly PingTarget[],
-  done: (answered: PeerInfo[]) => void,
-): void {
-  const answered: PeerInfo[] = [];
-  let waiting = targets.length;
-  if (waiting === 0) {
-    done(answered);
-    return;
-  }
-  for (const target of targets) {
-    sendRpc(node, target, { op: 'ping' }, null, (result) => {
-      if (result.ok) answered.push(result.peer);
-      if (--waiting === 0) done(answered);
-    });
-  }
+        settled();
+      }),
+    () => done(answered),
+  );
 }
 
 function bucketsToRefresh(node: NodeDriver): number[] {
@@ -174,18 +143,13 @@ export function refreshBuckets(
   indexes: readonly number[],
   done: () => void,
 ): void {
-  let next = 0;
-  let running = 0;
-  const launch = (): void => {
-    while (running < REFRESH_PARALLELISM && next < indexes.length) {
-      const target = randomIdInBucket(node.identity.id, indexes[next++]!, node.random.bytes(20));
-      running++;
-      lookup(node, { target, kind: 'refresh' }, () => {
-        running--;
-        launch();
-      });
-    }
-    if (running === 0 && next >= indexes.length) done();
-  };
-  launch();
+  runFanOut(
+    indexes.length,
+    REFRESH_PARALLELISM,
+    (i, settled) => {
+      const target = randomIdInBucket(node.identity.id, indexes[i]!, node.random.bytes(20));
+      lookup(node, { target, kind: 'refresh' }, settled);
+    },
+    done,
+  );
 }

@@ -9,8 +9,10 @@ import {
 } from '../core/pointer.js';
 import type { PointerData } from '../events/event-types.js';
 import { pointerFromData, pointerToData } from '../projections/pointer-data.js';
-import type { NodeDriver } from './node-context.js';
-import { lookup } from './iterative-lookup.js';
+import type { PeerInfo } from '../core/node-info.js';
+import { runFanOut } from './fan-out.js';
+import type { EngineView, NodeDriver } from './node-context.js';
+import { lookup, type LookupResult } from './iterative-lookup.js';
 import { storePointer } from './store-pointer.js';
 import { sendRpc } from './rpc-client.js';
 import { pointerToWire } from './wire-peers.js';
@@ -87,6 +89,23 @@ export function republish(
   );
 }
 
+/**
+ * Where a pointer goes once its key was looked up (SPEC §4.3): the k closest found, and this
+ * node too when it is closer than the k-th (or fewer than k were found).
+ */
+export function storeTargets(
+  view: EngineView,
+  key: Uint8Array,
+  found: LookupResult,
+): { closest: PeerInfo[]; self: boolean } {
+  const closest = found.closest.slice(0, view.config.k);
+  const kth = closest[closest.length - 1];
+  const self =
+    closest.length < view.config.k ||
+    (kth !== undefined && compareDistance(key, view.identity.id, kth.identity.id) < 0);
+  return { closest, self };
+}
+
 function storeAtClosest(
   node: NodeDriver,
   pointer: Pointer,
@@ -94,32 +113,28 @@ function storeAtClosest(
 ): void {
   const keyHex = toHex(pointer.key);
   lookup(node, { target: pointer.key, kind: 'node' }, (found) => {
-    const closest = found.closest.slice(0, node.config.k);
+    const { closest, self } = storeTargets(node, pointer.key, found);
     let storedAt = 0;
-    const kth = closest[closest.length - 1];
-    const selfAmongClosest =
-      closest.length < node.config.k ||
-      (kth !== undefined && compareDistance(pointer.key, node.identity.id, kth.identity.id) < 0);
-    if (selfAmongClosest && storePointer(node, pointer, node.self.addr, null).ok) storedAt++;
-    let waiting = closest.length;
-    const finish = (): void =>
-      done({
-        ok: storedAt > 0,
-        key: keyHex,
-        seq: pointer.seq,
-        expires: pointer.expires,
-        storedAt,
-        lookupId: found.id,
-      });
-    if (waiting === 0) {
-      finish();
-      return;
-    }
-    for (const peer of closest) {
-      sendRpc(node, peer, { op: 'store', pointer: pointerToWire(pointer) }, found.id, (result) => {
-        if (result.ok && result.response.op === 'stored' && result.response.ok) storedAt++;
-        if (--waiting === 0) finish();
-      });
-    }
+    if (self && storePointer(node, pointer, node.self.addr, null).ok) storedAt++;
+    const request = { op: 'store', pointer: pointerToWire(pointer) } as const;
+    // Every store at once: the k closest are few, and the result waits for all of them.
+    runFanOut(
+      closest.length,
+      closest.length,
+      (i, settled) =>
+        sendRpc(node, closest[i]!, request, found.id, (result) => {
+          if (result.ok && result.response.op === 'stored' && result.response.ok) storedAt++;
+          settled();
+        }),
+      () =>
+        done({
+          ok: storedAt > 0,
+          key: keyHex,
+          seq: pointer.seq,
+          expires: pointer.expires,
+          storedAt,
+          lookupId: found.id,
+        }),
+    );
   });
 }
