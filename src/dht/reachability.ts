@@ -99,20 +99,27 @@ function judge(node: NodeDriver, addr: string, nowMs: number): ReturnType<typeof
   return judgeInbound(addr, node.advertisedAddr, node.reach.lastContactAt(addr, nowMs), nowMs);
 }
 
-/** A peer told us how it sees us: one vote for the advertised address (by agreement). */
+/**
+ * A peer told us how it sees us: one vote for the advertised address (by agreement). Whatever
+ * moved the address we advertise (an agreement, or for an unspecified bind the observation
+ * that now leads) is recorded, so the log holds every address a decision used.
+ */
 export function noteObserved(node: NodeDriver, observed: string, observerAddr: string): void {
   const now = node.timers.now();
   const previous = node.advertisedAddr;
   const agreed = node.reach.observed.observe(observed, observerAddr, now);
-  if (agreed === null) return;
+  const addr = node.advertisedAddr;
+  if (agreed === null && addr === previous) return;
+  const leading = node.reach.observed.leading(now);
   node.record('advertised_address_changed', {
-    addr: node.advertisedAddr,
+    addr,
     previous,
-    observed: agreed,
-    voters: node.reach.observed.leading(now)?.voters ?? 0,
+    observed: agreed ?? leading?.addr ?? addr,
+    voters: leading?.voters ?? 0,
   });
   // Reachability belongs to an address: a new one is checked again at once.
-  if (node.config.reachabilityChecks) node.afterMs(0, () => checkReachability(node));
+  if (agreed !== null && node.config.reachabilityChecks)
+    node.afterMs(0, () => checkReachability(node));
 }
 
 function conclude(node: NodeDriver, round: Round): void {
