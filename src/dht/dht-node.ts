@@ -128,9 +128,9 @@ export class DhtNode implements NodeDriver {
     );
     this.self = { identity: options.identity, addr: options.transport.localAddr, caps: 0 };
     this.selfWire = peerToWire(this.self);
-    this.rejections = new RejectionCounter();
     this.setCaps(advertisedCaps(this));
-    this.rejections = new RejectionCounter(options.config.rejectionWindowMs);
+    // Its bound is on distinct (host, reason) keys; the window is the flush timer's (reject()).
+    this.rejections = new RejectionCounter();
     this.requestLimiter = new RateLimiter(options.config.requestsPerSecondPerSource);
     this.warn = options.warn ?? (() => undefined);
     this.nextRid = options.random.u32();
