@@ -70,7 +70,7 @@ export interface DhtNodeOptions {
 
 /**
  * The driver: owns the ports (Transport, timers, store) and the state folded from the log.
- * The decisions beside it (handlers/, routing-decisions, pointer-decisions, lookup-planner)
+ * The decisions beside it (handlers/, routing-decisions, pointer-decisions, lookup-machine)
  * read the state and return values; the driver records their events, which folds them into
  * the state, and only then sends their messages (decide, record, apply: SPEC §5). Its public
  * methods are the node's facade: start, stop, lookup, bootstrap, rejoin, publish, find.

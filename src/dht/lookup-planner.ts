@@ -15,8 +15,9 @@ export interface PlannerSettings {
 
 /**
  * The decisions of an iterative lookup, without I/O: which peers to query next and when the
- * lookup is over. IterativeLookup drives it with real RPCs; `tesd replay --check` drives it
- * with the answers recorded in the log and compares what it decides with what was recorded.
+ * lookup is over. The lookup machine (lookup-machine.ts) drives it with live answers; `tesd
+ * replay --check` drives it with the answers recorded in the log and compares what it decides
+ * with what was recorded.
  */
 export class LookupPlanner {
   private readonly shortlist: Shortlist;
