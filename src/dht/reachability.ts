@@ -2,6 +2,7 @@ import { parseAddress, sourceHost } from '../core/address.js';
 import { toHex } from '../core/bytes.js';
 import { Caps, type PeerInfo } from '../core/node-info.js';
 import { lookup } from './iterative-lookup.js';
+import type { DhtConfig } from './config.js';
 import type { NodeDriver } from './node-context.js';
 import { judgeInbound } from './reachability-evidence.js';
 import type { Request } from '../net/messages.js';
@@ -40,17 +41,18 @@ export function advertisedCaps(node: NodeDriver): number {
 export function startReachabilityChecks(node: NodeDriver): void {
   node.reach.onRequest = (addr, op, nowMs) => requestArrived(node, addr, op, nowMs);
   const tick = (): void => {
-    const delayMs =
-      node.reach.status === 'reachable'
-        ? node.config.reachabilityRecheckMs
-        : node.config.reachabilityRetryMs;
-    node.afterMs(delayMs, () => {
+    node.afterMs(nextCheckInMs(node.reach.status, node.config), () => {
       checkReachability(node);
       tick();
     });
   };
   checkReachability(node);
   tick();
+}
+
+/** When the next check is due: soon while not reachable, rarely once confirmed. */
+export function nextCheckInMs(status: ReachabilityStatus, config: DhtConfig): number {
+  return status === 'reachable' ? config.reachabilityRecheckMs : config.reachabilityRetryMs;
 }
 
 /**
@@ -122,23 +124,42 @@ export function noteObserved(node: NodeDriver, observed: string, observerAddr: s
     node.afterMs(0, () => checkReachability(node));
 }
 
+/** What a finished round says: the status to set, if any, and the silent rounds in a row. */
+export interface RoundVerdict {
+  readonly status: { readonly status: ReachabilityStatus; readonly reason: string } | null;
+  readonly silentRounds: number;
+}
+
+/**
+ * Judges a finished round: a probe that counted proves reachability; a round in which enough
+ * peers had a third node dial us and nothing at all arrived is a silent one, and makes us
+ * unreachable, but one silent round does not undo a confirmation (a lost probe, a busy third
+ * node); anything else (inconclusive probes, too few forwards) changes nothing.
+ */
+export function judgeRound(
+  status: ReachabilityStatus,
+  silentRounds: number,
+  round: Round,
+): RoundVerdict {
+  if (round.counted.length > 0) {
+    const reason = `probed unsolicited by ${round.counted.join(', ')}`;
+    return { status: { status: 'reachable', reason }, silentRounds: 0 };
+  }
+  if (round.inconclusive > 0 || round.forwarded < FORWARDS_FOR_UNREACHABLE)
+    return { status: null, silentRounds };
+  const silent = silentRounds + 1;
+  if (status === 'reachable' && silent < 2) return { status: null, silentRounds: silent };
+  const reason = `${round.forwarded} peers had a third node dial us; none got through`;
+  return { status: { status: 'unreachable', reason }, silentRounds: silent };
+}
+
 function conclude(node: NodeDriver, round: Round): void {
   const { reach } = node;
   for (const token of round.tokens) reach.pending.delete(token);
   reach.checking = false;
-  if (round.counted.length > 0)
-    setStatus(node, 'reachable', `probed unsolicited by ${round.counted.join(', ')}`);
-  else if (round.inconclusive === 0 && round.forwarded >= FORWARDS_FOR_UNREACHABLE) {
-    // One silent round does not undo a confirmation (a lost probe, a busy third node).
-    reach.silentRounds++;
-    if (reach.status === 'reachable' && reach.silentRounds < 2) return;
-    setStatus(
-      node,
-      'unreachable',
-      `${round.forwarded} peers had a third node dial us; none got through`,
-    );
-  }
-  if (round.counted.length > 0) reach.silentRounds = 0;
+  const verdict = judgeRound(reach.status, reach.silentRounds, round);
+  reach.silentRounds = verdict.silentRounds;
+  if (verdict.status !== null) setStatus(node, verdict.status.status, verdict.status.reason);
 }
 
 function setStatus(node: NodeDriver, status: ReachabilityStatus, reason: string): void {
