@@ -1,7 +1,7 @@
 import { fromHex, toHex } from '../core/bytes.js';
 import type { Pointer } from '../core/pointer.js';
 import { pointersFor } from '../projections/pointer-store.js';
-import type { NodeDriver } from './node-context.js';
+import type { EngineView, NodeDriver } from './node-context.js';
 import { lookup, type LookupResult } from './iterative-lookup.js';
 import type { LookupStep } from './lookup-steps.js';
 
@@ -29,23 +29,36 @@ export function find(
     all: options.all === true,
     ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
   } as const;
-  lookup(node, request, (result) => {
-    const nowS = node.timers.now() / 1000;
-    const merged = new Map<string, Pointer>();
-    const local = pointersFor(node.state.pointers, keyHex)
-      .map((e) => e.pointer)
-      .filter((p) => p.expires > nowS);
-    for (const pointer of [...result.pointers, ...local]) {
-      const publisher = toHex(pointer.publisher);
-      const known = merged.get(publisher);
-      if (known === undefined || known.seq < pointer.seq) merged.set(publisher, pointer);
-    }
+  lookup(node, request, (result) =>
     done({
       key: keyHex,
-      pointers: [...merged.values()].sort((a, b) => b.seq - a.seq),
+      pointers: foundPointers(node, keyHex, result, node.timers.now()),
       lookup: result,
-    });
-  });
+    }),
+  );
+}
+
+/**
+ * The pointers a find returns: those the lookup found and the unexpired ones this node holds,
+ * merged by publisher (highest seq kept), highest seq first.
+ */
+export function foundPointers(
+  view: EngineView,
+  keyHex: string,
+  result: LookupResult,
+  nowMs: number,
+): Pointer[] {
+  const nowS = nowMs / 1000;
+  const merged = new Map<string, Pointer>();
+  const local = pointersFor(view.state.pointers, keyHex)
+    .map((e) => e.pointer)
+    .filter((p) => p.expires > nowS);
+  for (const pointer of [...result.pointers, ...local]) {
+    const publisher = toHex(pointer.publisher);
+    const known = merged.get(publisher);
+    if (known === undefined || known.seq < pointer.seq) merged.set(publisher, pointer);
+  }
+  return [...merged.values()].sort((a, b) => b.seq - a.seq);
 }
 
 /** A key given as 40 hex digits, or a 64-hex-digit tessera hash whose key is derived. */
