@@ -1,15 +1,13 @@
 import type { TimerHandle } from '../core/clock.js';
 import type { StoredEvent } from '../events/event-types.js';
-import {
-  lookupStep,
-  openLookup,
-  type LookupGoal,
-  type LookupInput,
-  type LookupOutput,
-  type LookupResult,
-  type LookupState,
-  type LookupTimer,
-} from './lookup-machine.js';
+import { lookupStep, openLookup, type LookupState } from './lookup-machine.js';
+import type {
+  LookupGoal,
+  LookupInput,
+  LookupOutput,
+  LookupResult,
+  LookupTimer,
+} from './lookup-values.js';
 import type { LookupEnd } from './lookup-planner.js';
 import { stepDraft, type LookupStarted, type LookupStep } from './lookup-steps.js';
 import type { NodeDriver } from './node-context.js';

@@ -5,15 +5,13 @@ import { Caps, type PeerInfo } from '../../src/core/node-info.js';
 import type { NodeId } from '../../src/core/node-id.js';
 import { seededRandom } from '../../src/core/random.js';
 import type { Response } from '../../src/net/messages.js';
-import {
-  lookupStep,
-  openLookup,
-  type LookupGoal,
-  type LookupInput,
-  type LookupOutput,
-  type LookupResult,
-  type LookupState,
-} from '../../src/dht/lookup-machine.js';
+import { lookupStep, openLookup, type LookupState } from '../../src/dht/lookup-machine.js';
+import type {
+  LookupGoal,
+  LookupInput,
+  LookupOutput,
+  LookupResult,
+} from '../../src/dht/lookup-values.js';
 import type { LookupStep } from '../../src/dht/lookup-steps.js';
 import { peerToWire, pointerToWire } from '../../src/dht/wire-peers.js';
 import { added, given, identity, type Given } from './given.js';
