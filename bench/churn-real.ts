@@ -7,10 +7,11 @@
  * restored peers they pinged, which answered, and whether any live peer got a strike
  * (`peer_failed`) from it.
  * Prints a human summary, then one JSON line. Needs `npm run build` (it runs dist/, as users do).
- * Options: --nodes 60 --kill 0.25 --pointers 10 --finds 100 --settle-s 20 --seed 1.
+ * Options: --nodes 60 --kill 0.25 --pointers 10 --finds 100 --settle-s 20 --seed 1, and --keep
+ * to keep the nodes' data directories (their logs) for inspection.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,7 @@ const { values: options } = parseArgs({
     finds: { type: 'string', default: '100' },
     'settle-s': { type: 'string', default: '20' },
     seed: { type: 'string', default: '1' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const NODES = Number(options.nodes);
@@ -59,8 +61,10 @@ function start(node: Node): void {
   const args = [tesd, 'run', '--bind', quicAddr(node.index), '--admin', admin(node)];
   args.push('--metrics', `127.0.0.1:${METRICS_BASE + node.index}`, '--data-dir', node.dataDir);
   if (node.index !== 0) args.push('--bootstrap', quicAddr(0));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.resume();
+  // With --keep, each node's own account (stderr) is kept beside its data directory.
+  const stderr = options.keep ? openSync(`${node.dataDir}.stderr`, 'a') : 'ignore';
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', stderr] });
+  if (typeof stderr === 'number') closeSync(stderr);
   node.child = child;
   node.exited = new Promise((done) => child.once('exit', () => done()));
 }
@@ -104,6 +108,9 @@ async function publish(node: Node): Promise<string> {
 interface FindResult {
   readonly ms: number;
   readonly found: boolean;
+  readonly from: number;
+  readonly key: string;
+  readonly error?: string;
 }
 
 async function find(node: Node, key: string): Promise<FindResult> {
@@ -112,9 +119,11 @@ async function find(node: Node, key: string): Promise<FindResult> {
     const answer = (await getJson(node, `/find/${key}`, FIND_TIMEOUT_MS)) as {
       pointers: unknown[];
     };
-    return { ms: performance.now() - started, found: answer.pointers.length > 0 };
-  } catch {
-    return { ms: performance.now() - started, found: false };
+    const found = answer.pointers.length > 0;
+    return { ms: performance.now() - started, found, from: node.index, key };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ms: performance.now() - started, found: false, from: node.index, key, error: message };
   }
 }
 
@@ -141,9 +150,10 @@ interface Rejoin {
 }
 
 /**
- * What one restarted node's log says of its rejoin: the pings between its last `node_started`
- * and its `bootstrap_finished`, matched to their outcome by rid, and the strikes it gave.
- * `live` are the ports of nodes that were never killed.
+ * What one restarted node's log says of its rejoin: the restored peers it pinged between its
+ * last `node_started` and its `bootstrap_finished` and which of them answered (a peer pinged
+ * twice counts once, as answered if either ping was), and the strikes it gave.
+ * `live` are the addresses of nodes that were never killed.
  */
 function readRejoin(node: Node, live: ReadonlySet<string>): Rejoin {
   const log = openLog(node.dataDir);
@@ -152,7 +162,8 @@ function readRejoin(node: Node, live: ReadonlySet<string>): Rejoin {
     let from = 0;
     events.forEach((e, i) => (e.type === 'node_started' ? (from = i) : undefined));
     const sent = new Map<number, string>();
-    const figures = { pingedLive: 0, answeredLive: 0, pingedAll: 0, answeredAll: 0 };
+    const pinged = new Set<string>();
+    const answered = new Set<string>();
     let strikesOnLive = 0;
     let reported: Rejoin['reported'] = null;
     for (const event of events.slice(from)) {
@@ -163,17 +174,22 @@ function readRejoin(node: Node, live: ReadonlySet<string>): Rejoin {
       }
       if (event.type === 'rpc_sent' && data['op'] === 'ping')
         sent.set(data['rid'] as number, data['addr'] as string);
-      if (event.type === 'rpc_completed' && sent.has(data['rid'] as number)) {
-        const isLive = live.has(sent.get(data['rid'] as number)!);
-        const ok = data['outcome'] === 'ok';
-        figures.pingedAll++;
-        figures.answeredAll += ok ? 1 : 0;
-        figures.pingedLive += isLive ? 1 : 0;
-        figures.answeredLive += isLive && ok ? 1 : 0;
+      const addr = sent.get(data['rid'] as number);
+      if (event.type === 'rpc_completed' && addr !== undefined) {
+        pinged.add(addr);
+        if (data['outcome'] === 'ok') answered.add(addr);
       }
       if (event.type === 'peer_failed' && live.has(data['addr'] as string)) strikesOnLive++;
     }
-    return { ...figures, strikesOnLive, reported };
+    const isLive = (addr: string): boolean => live.has(addr);
+    return {
+      pingedAll: pinged.size,
+      answeredAll: answered.size,
+      pingedLive: [...pinged].filter(isLive).length,
+      answeredLive: [...answered].filter(isLive).length,
+      strikesOnLive,
+      reported,
+    };
   } finally {
     log.close();
   }
@@ -223,6 +239,12 @@ async function main(): Promise<void> {
       finds.push(await find(from, keys[random.int(keys.length)]!));
     }
     const ms = finds.map((f) => f.ms);
+    if (options.keep) {
+      for (const f of finds.filter((f) => !f.found))
+        console.log(
+          `  missed: from node ${f.from} key ${f.key.slice(0, 16)} in ${f.ms.toFixed(0)} ms ${f.error ?? ''}`,
+        );
+    }
     const success = finds.filter((f) => f.found).length / finds.length;
     console.log(
       `finds: success ${success}, p50 ${percentile(ms, 50).toFixed(0)} ms, p95 ${percentile(ms, 95).toFixed(0)} ms`,
@@ -230,8 +252,14 @@ async function main(): Promise<void> {
 
     const restartAt = performance.now();
     killed.forEach(start);
-    await Promise.all(killed.map(waitJoined));
+    // A node that does not finish its rejoin is a figure of the run, not the end of it.
+    const joined = await Promise.allSettled(killed.map(waitJoined));
+    const unfinished = killed
+      .filter((_, i) => joined[i]!.status === 'rejected')
+      .map((n) => n.index);
     const rejoinS = (performance.now() - restartAt) / 1000;
+    if (unfinished.length > 0)
+      console.log(`rejoin not finished in 60 s: nodes ${unfinished.join(', ')}`);
     await stop(nodes);
 
     const live = new Set(survivors.map((n) => quicAddr(n.index)));
@@ -253,9 +281,9 @@ async function main(): Promise<void> {
     const fellBack = rejoins.filter((r) => r.reported === null).length;
     console.log(
       `rejoin of ${killed.length} nodes together in ${rejoinS.toFixed(1)} s: ` +
-        `${sum((r) => r.answeredLive)} of ${sum((r) => r.pingedLive)} pings to live peers answered ` +
+        `${sum((r) => r.answeredLive)} of ${sum((r) => r.pingedLive)} live restored peers answered ` +
         `(${(answeredLive * 100).toFixed(1)}%), ${sum((r) => r.answeredAll)} of ${sum((r) => r.pingedAll)} ` +
-        `to all restored peers; strikes on live peers: ${strikes}; logs without bootstrap_finished: ${fellBack}`,
+        `of all restored peers; strikes on live peers: ${strikes}; logs without bootstrap_finished: ${fellBack}`,
     );
     console.log(
       JSON.stringify({
@@ -270,11 +298,13 @@ async function main(): Promise<void> {
         rejoin_answered_live: Number(answeredLive.toFixed(3)),
         rejoin_answered_all: Number(answeredAll.toFixed(3)),
         rejoin_strikes_on_live: strikes,
+        rejoin_unfinished: unfinished.length,
       }),
     );
   } finally {
     await stop(nodes);
-    rmSync(dir, { recursive: true, force: true });
+    if (options.keep) console.log(`data directories kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -188,6 +188,7 @@ async function compose(config: NodeConfig, log: Logger, cleanup: Cleanup): Promi
   let stopping: Promise<void> | null = null;
   const stop = async (reason: string): Promise<void> => {
     // Stop answering, let RPCs in flight settle, then record the end and close the log.
+    node.beginStop();
     transport.listen((_input, _remote, reply) => reply(null));
     for (const server of httpServers) await closeServer(server);
     tasks.stop();

@@ -7,8 +7,8 @@ import type { RunConfig } from './run-config.js';
 /**
  * `tesd run` on the library API: the node is composed by `launchNode` (src/api, the one
  * composition root, also behind `startNode`), with both HTTP listeners on. The daemon only
- * adds its lines: the start banner and how the join went, which never stops it (a node whose
- * bootstrap peers are down waits for others to join through it).
+ * adds its lines: the start banner and how the join went, which never stops it: a join that
+ * nobody answered is tried again later (joinUntilAnswered).
  */
 
 export interface Daemon {
@@ -30,19 +30,59 @@ export async function startDaemon(config: RunConfig, log: DaemonLog): Promise<Da
       `${restored.pointers} pointers from the log (seq ${restored.seq}); ` +
       `admin http://${adminAddress}, metrics http://${metricsAddress}/metrics`,
   );
-  node.join().then(
-    (result) => log.info(joinedLine(result)),
-    (error: unknown) => {
-      if (error instanceof BootstrapError && error.result !== null)
-        log.info(joinedLine(error.result));
-      else if (!node.stopped) log.warn(`join failed: ${(error as Error).message}`);
-    },
-  );
+  const retries = joinUntilAnswered(node, log);
   return {
     node,
     adminAddress,
     metricsAddress,
-    stop: (reason) => node.stop({ reason }),
+    stop: (reason) => {
+      retries.cancel();
+      return node.stop({ reason });
+    },
+  };
+}
+
+/** The first retry of a join nobody answered; each next one waits twice as long. */
+const FIRST_JOIN_RETRY_MS = 5_000;
+const LAST_JOIN_RETRY_MS = 5 * 60_000;
+
+/**
+ * Joins, and joins again while nobody answers: a node started before its bootstrap peers, or
+ * while they or the machine were too slow to answer within the RPC timeout, would otherwise
+ * stay alone with an empty table for good. A node with neither seeds nor restored peers waits
+ * for others to join through it instead.
+ */
+function joinUntilAnswered(node: TesserasNode, log: DaemonLog): { cancel(): void } {
+  let timer: NodeJS.Timeout | null = null;
+  let delayMs = FIRST_JOIN_RETRY_MS;
+  const again = (result: JoinResult): void => {
+    const alone = result.answered === 0 && (result.peers > 0 || result.restored > 0);
+    if (!alone || node.stopped) return;
+    log.info(`nobody answered the join: trying again in ${delayMs / 1000} s`);
+    timer = setTimeout(attempt, delayMs);
+    delayMs = Math.min(delayMs * 2, LAST_JOIN_RETRY_MS);
+  };
+  const attempt = (): void => {
+    timer = null;
+    node.join().then(
+      (result) => {
+        log.info(joinedLine(result));
+        again(result);
+      },
+      (error: unknown) => {
+        if (error instanceof BootstrapError && error.result !== null) {
+          log.info(joinedLine(error.result));
+          again(error.result);
+        } else if (!node.stopped) log.warn(`join failed: ${(error as Error).message}`);
+      },
+    );
+  };
+  attempt();
+  return {
+    cancel: () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    },
   };
 }
 

@@ -108,7 +108,12 @@ function restoredClosestFirst(node: NodeDriver): PeerInfo[] {
   return out;
 }
 
-/** Pings `targets` in order with at most `inFlight` outstanding; reports who answered. */
+/**
+ * Pings `targets` in order with at most `inFlight` outstanding; reports who answered. A ping
+ * that failed before any answer came is sent once more at the end, if one came by then: until
+ * the first answer the failure is more likely ours (a process still starting, a loaded
+ * machine) than the peer's.
+ */
 function pingInWaves(
   node: NodeDriver,
   targets: readonly RpcTarget[],
@@ -116,16 +121,23 @@ function pingInWaves(
   done: (answered: PeerInfo[]) => void,
 ): void {
   const answered: PeerInfo[] = [];
-  runFanOut(
-    targets.length,
-    inFlight,
-    (index, settled) =>
-      sendRpc(node, targets[index]!, { op: 'ping' }, null, (result) => {
-        if (result.ok) answered.push(result.peer);
-        settled();
-      }),
-    () => done(answered),
-  );
+  const failedEarly: RpcTarget[] = [];
+  const pingAll = (list: readonly RpcTarget[], retry: boolean, then: () => void): void =>
+    runFanOut(
+      list.length,
+      inFlight,
+      (index, settled) =>
+        sendRpc(node, list[index]!, { op: 'ping' }, null, (result) => {
+          if (result.ok) answered.push(result.peer);
+          else if (!retry && answered.length === 0) failedEarly.push(list[index]!);
+          settled();
+        }),
+      then,
+    );
+  pingAll(targets, false, () => {
+    if (answered.length === 0 || failedEarly.length === 0) return done(answered);
+    pingAll(failedEarly, true, () => done(answered));
+  });
 }
 
 function bucketsToRefresh(node: NodeDriver): number[] {

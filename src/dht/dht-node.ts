@@ -104,6 +104,8 @@ export class DhtNode implements NodeDriver {
   readonly pingingHeads = new Set<string>();
   /** Expiry waits until the clock has passed the log's last event (a board without a clock). */
   clockTrustedFromMs = 0;
+  /** Set when the stop begins (beginStop): failures are then ours, not the peers'. */
+  stopping = false;
   private nextRid: number;
   private journalError: string | null = null;
   private readonly maintenance: Array<{ cancel(): void }> = [];
@@ -184,7 +186,16 @@ export class DhtNode implements NodeDriver {
     this.oneShots.add(handle);
   }
 
+  /**
+   * The node is going away: RPCs still in flight are about to fail because our own transport
+   * closes, which says nothing about the peers (no strikes from now on; node_stopped follows).
+   */
+  beginStop(): void {
+    this.stopping = true;
+  }
+
   stop(reason: string): void {
+    this.stopping = true;
     this.cancelMaintenance();
     this.flushRejections();
     this.record('node_stopped', { reason });

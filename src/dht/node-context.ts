@@ -90,6 +90,8 @@ export interface NodeDriver extends EngineView {
   /** Records a decision's events, then sends its messages. False if the journal refused. */
   apply(decision: Decision): boolean;
   canRecord(): boolean;
+  /** True once the node began to stop: failures of RPCs in flight are then its own. */
+  readonly stopping: boolean;
   /** A fresh request id. */
   rid(): number;
   /** Round trips of our successful RPCs: the lookups' soft timeout (SPEC §4.3). */

@@ -92,11 +92,19 @@ export function sendRpc(
       node.rtt.observe(latencyMs);
       node.reach.noteVerified(result.peer);
       observe(node, result.peer);
-    } else if (target.identity !== null && !result.answered) {
+    } else if (target.identity !== null && !result.answered && !failedOnOurSide(node, outcome)) {
       node.apply(decideStrike(node, target, result.error, node.context()));
     }
     done(result);
   });
+}
+
+/**
+ * A failure that says nothing about the peer: our own transport closing under the RPC (the
+ * node is stopping) or our own connection cap refusing to dial ('overloaded').
+ */
+function failedOnOurSide(node: NodeDriver, outcome: SendOutcome): boolean {
+  return node.stopping || (!outcome.ok && outcome.failure === 'overloaded');
 }
 
 /** An answer that proves the wrong peer: the connection is dropped, and counted if asked. */

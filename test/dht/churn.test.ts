@@ -102,3 +102,59 @@ test('a restarted node whose peers are all down strikes none of them', () => {
     assert.equal(restarted.node.state.routing.byId.size, 7);
   });
 });
+
+test('a node that stops with RPCs in flight strikes none of their peers', () => {
+  seeded(115, (seed) => {
+    const sim = createSimulation({ seed, nodes: 8 });
+    sim.bootstrapAll();
+    sim.runUntilIdle();
+    // Given a node that has exchanged with its peers and has a lookup's RPCs in flight
+    const stopping = sim.node(0);
+    const fromSeq = sim.nodes[0]!.store.lastSeq;
+    stopping.lookup({ target: sim.node(5).identity.id, kind: 'node' }, () => undefined);
+    sim.runFor(1);
+    const inFlight = [...sim.nodes[0]!.store.read({ type: 'rpc_sent', afterSeq: fromSeq })];
+    assert.ok(inFlight.length > 0, 'the lookup has RPCs in flight');
+    // when it stops, and its transport fails them
+    sim.stopNode(0);
+    sim.runUntilIdle();
+    // then they fail on our side and no peer gets a strike for it.
+    const sent = [...sim.nodes[0]!.store.read({ type: 'rpc_sent', afterSeq: fromSeq })];
+    const failed = [...sim.nodes[0]!.store.read({ type: 'rpc_completed', afterSeq: fromSeq })];
+    assert.equal(failed.length, sent.length);
+    assert.ok(
+      failed.every((event) => event.type === 'rpc_completed' && event.data.outcome !== 'ok'),
+    );
+    assert.deepEqual([...sim.nodes[0]!.store.read({ type: 'peer_failed', afterSeq: fromSeq })], []);
+  });
+});
+
+test('a rejoin pings again, once it has an answer, the restored peers that failed before it', () => {
+  seeded(116, (seed) => {
+    const sim = createSimulation({ seed, nodes: 30 });
+    sim.bootstrapAll();
+    sim.runUntilIdle();
+    // Given a restarted node that cannot reach anyone for its first 2.5 s (still starting up)
+    sim.stopNode(0, { crash: true });
+    const restarted = sim.restartNode(0);
+    const restored = restarted.node.state.routing.byId.size;
+    const fromSeq = restarted.store.lastSeq;
+    sim.network.isolate(restarted.addr);
+    let result: BootstrapResult | undefined;
+    sim.node(0).rejoin([], (r) => (result = r));
+    // when it can again
+    sim.runFor(2_500);
+    sim.network.heal();
+    sim.runUntilIdle();
+    // then every restored peer answered in the end, those that failed early on their second
+    // ping, and none of them got a strike.
+    const failedPings = [
+      ...restarted.store.read({ type: 'rpc_completed', afterSeq: fromSeq }),
+    ].filter((event) => event.type === 'rpc_completed' && event.data.outcome !== 'ok').length;
+    assert.ok(restored > 16, `${restored} restored peers: more than two waves of 8`);
+    assert.equal(failedPings, 16, 'two waves of 8 failed while it was cut off');
+    assert.equal(result?.restored, restored);
+    assert.equal(result?.answered, restored);
+    assert.deepEqual([...restarted.store.read({ type: 'peer_failed', afterSeq: fromSeq })], []);
+  });
+});
