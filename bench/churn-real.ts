@@ -77,13 +77,16 @@ async function getJson(node: Node, path: string, timeoutMs = 2_000): Promise<unk
   return response.json();
 }
 
-/** Ready = the join finished (`bootstrap` in /status is set). */
+/**
+ * Ready = the join finished and someone answered it (`bootstrap` in /status; node 0, which has
+ * nobody to ask, once its join is done). A join nobody answered is retried by tesd itself.
+ */
 async function waitJoined(node: Node): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     try {
-      const status = (await getJson(node, '/status')) as { bootstrap: unknown };
-      if (status.bootstrap !== null) return;
+      const status = (await getJson(node, '/status')) as { bootstrap: { answered: number } | null };
+      if (status.bootstrap !== null && (node.index === 0 || status.bootstrap.answered > 0)) return;
     } catch {
       // Not listening yet.
     }
