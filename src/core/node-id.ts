@@ -19,3 +19,11 @@ export function parseNodeId(hex: string): NodeId | null {
 export function shortId(id: NodeId | string): string {
   return (typeof id === 'string' ? id : toHex(id)).slice(0, 8);
 }
+
+/**
+ * The first 31 bits of an ID: a small integer, stored in place (no boxed number), by which
+ * IDs are ordered until two share it.
+ */
+export function prefix31(id: NodeId): number {
+  return ((id[0]! << 23) | (id[1]! << 15) | (id[2]! << 7) | (id[3]! >>> 1)) >>> 0;
+}

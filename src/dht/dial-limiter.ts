@@ -17,8 +17,9 @@ const MAX_TRACKED = 4_096;
 export class DialLimiter {
   private windowStartMs = -Infinity;
   private total = 0;
-  private readonly byRequester = new Map<string, number>();
-  private readonly byTarget = new Map<string, number>();
+  /** Made by the first dial: most nodes are never asked to dial anyone. */
+  private byRequester: Map<string, number> | null = null;
+  private byTarget: Map<string, number> | null = null;
 
   constructor(private readonly limits: DialLimits) {}
 
@@ -26,21 +27,23 @@ export class DialLimiter {
   allow(requester: string, target: string, nowMs: number): boolean {
     if (nowMs - this.windowStartMs >= this.limits.windowMs) this.reset(nowMs);
     if (this.total >= this.limits.totalPerWindow) return false;
-    const fromRequester = this.byRequester.get(requester) ?? 0;
-    const toTarget = this.byTarget.get(target) ?? 0;
+    const byRequester = (this.byRequester ??= new Map<string, number>());
+    const byTarget = (this.byTarget ??= new Map<string, number>());
+    const fromRequester = byRequester.get(requester) ?? 0;
+    const toTarget = byTarget.get(target) ?? 0;
     if (fromRequester >= this.limits.perRequester || toTarget >= this.limits.perTarget)
       return false;
-    if (this.byRequester.size >= MAX_TRACKED || this.byTarget.size >= MAX_TRACKED) return false;
+    if (byRequester.size >= MAX_TRACKED || byTarget.size >= MAX_TRACKED) return false;
     this.total++;
-    this.byRequester.set(requester, fromRequester + 1);
-    this.byTarget.set(target, toTarget + 1);
+    byRequester.set(requester, fromRequester + 1);
+    byTarget.set(target, toTarget + 1);
     return true;
   }
 
   private reset(nowMs: number): void {
     this.windowStartMs = nowMs;
     this.total = 0;
-    this.byRequester.clear();
-    this.byTarget.clear();
+    this.byRequester?.clear();
+    this.byTarget?.clear();
   }
 }

@@ -31,7 +31,7 @@ export function diversityAllows(
   const groups = addressGroups(addr);
   if (groups.loopback && !config.strictIpDiversity) return true;
   let inBucket = 0;
-  for (const entry of bucketEntries) if (entry.bucketGroup === groups.bucket) inBucket++;
+  for (const entry of bucketEntries) if (entry.peer.bucketGroup === groups.bucket) inBucket++;
   if (inBucket >= config.maxPeersPerGroupPerBucket) return false;
   let inTable = tableGroupCount(state, groups.tableKey);
   const leaving = leavingHex === undefined ? undefined : state.byId.get(leavingHex);

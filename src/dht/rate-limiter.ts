@@ -8,8 +8,9 @@ import { networkGroup, parseAddress, sourceHost } from '../core/address.js';
  * remembered, so a node that hears from thousands of peers keeps no per-peer state for it.
  */
 export class RateLimiter {
-  private hosts = new Map<string, number>();
-  private networks = new Map<string, number>();
+  /** This second's counts; made by the first request of a second (none for a quiet node). */
+  private hosts: Map<string, number> | null = null;
+  private networks: Map<string, number> | null = null;
   private windowStartMs = -Infinity;
 
   /**
@@ -23,18 +24,20 @@ export class RateLimiter {
 
   /** Whether one more request from `addr` (`host:port`) is admitted now; counts it if so. */
   allow(addr: string, nowMs: number): boolean {
-    if (nowMs - this.windowStartMs >= 1_000) {
-      this.hosts = new Map();
-      this.networks = new Map();
+    let { hosts, networks } = this;
+    if (hosts === null || networks === null || nowMs - this.windowStartMs >= 1_000) {
+      // Fresh maps, not cleared ones: a map keeps the capacity of its busiest second.
+      this.hosts = hosts = new Map();
+      this.networks = networks = new Map();
       this.windowStartMs = nowMs;
     }
     const { host, network } = admissionKeys(addr);
-    const fromHost = this.hosts.get(host) ?? 0;
+    const fromHost = hosts.get(host) ?? 0;
     if (fromHost >= this.perHostPerSecond) return false;
-    const fromNetwork = this.networks.get(network) ?? 0;
+    const fromNetwork = networks.get(network) ?? 0;
     if (fromNetwork >= this.perNetworkPerSecond) return false;
-    this.hosts.set(host, fromHost + 1);
-    this.networks.set(network, fromNetwork + 1);
+    hosts.set(host, fromHost + 1);
+    networks.set(network, fromNetwork + 1);
     return true;
   }
 }
@@ -67,11 +70,13 @@ export function admissionKeys(addr: string): AdmissionKeys {
 }
 
 const KEY_CACHE_SIZE = 100_000;
+/** The host and network of an address that does not parse (never an IP literal's text). */
+export const INVALID_HOST = 'invalid';
 const keyCache = new Map<string, AdmissionKeys>();
 
 function computeKeys(addr: string): AdmissionKeys {
   const parsed = parseAddress(addr);
   // Transports hand us canonical addresses; anything else is one shared, limited bucket.
-  if (parsed === null) return { host: 'invalid', network: 'invalid' };
+  if (parsed === null) return { host: INVALID_HOST, network: INVALID_HOST };
   return { host: sourceHost(parsed.host), network: networkGroup(parsed.host) };
 }

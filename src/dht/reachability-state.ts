@@ -1,8 +1,9 @@
-import { parseAddress, sourceHost } from '../core/address.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { Request } from '../net/messages.js';
+import { sharedInterner } from '../projections/peer-identity.js';
 import type { ReachabilityMode } from './config.js';
 import { ObservedAddresses } from './observed-address.js';
+import { admissionKeys, INVALID_HOST } from './rate-limiter.js';
 import { NAT_MAPPING_WINDOW_MS } from './reachability-evidence.js';
 
 /**
@@ -38,8 +39,10 @@ export class Reachability {
   readonly observed: ObservedAddresses;
   /** Pending check tokens (hex) → their round. */
   readonly pending = new Map<string, Round>();
-  private readonly contacted = new Map<string, number>();
-  private readonly recent = new Map<string, PeerInfo>();
+  /** Created by the first contact noted: a node that runs no checks never needs it. */
+  private contacted: Map<string, number> | null = null;
+  /** Oldest first; the peer objects are the process's shared ones (sharedInterner.peer). */
+  private readonly recent: PeerInfo[] = [];
   checking = false;
   /** Consecutive rounds in which third nodes dialled and nothing arrived. */
   silentRounds = 0;
@@ -59,21 +62,27 @@ export class Reachability {
    */
   onRequest: ((addr: string, op: Request['op'], nowMs: number) => void) | null = null;
 
-  /** Traffic with `addr` at `nowMs` (we sent it a request): for a while its host's packets may pass our NAT. */
+  /**
+   * Traffic with `addr` at `nowMs` (we sent it a request): for a while its host's packets may
+   * pass our NAT. Remembered only while checks run (`onRequest` is set before the node sends
+   * anything): nothing else reads it, and a node that runs no checks (every simulated one)
+   * would otherwise keep a map of every host it reached in the last six minutes.
+   */
   noteContacted(addr: string, nowMs: number): void {
-    const parsed = parseAddress(addr);
-    if (parsed === null) return;
-    const host = sourceHost(parsed.host);
-    this.contacted.delete(host);
-    this.contacted.set(host, nowMs);
+    if (this.onRequest === null) return;
+    const host = hostOf(addr);
+    if (host === null) return;
+    const contacted = (this.contacted ??= new Map<string, number>());
+    contacted.delete(host);
+    contacted.set(host, nowMs);
     this.forgetContacts(nowMs);
   }
 
   /** Our last traffic with `addr`'s host, unless it is more than NAT_MAPPING_WINDOW_MS old. */
   lastContactAt(addr: string, nowMs: number): number | undefined {
     this.forgetContacts(nowMs);
-    const parsed = parseAddress(addr);
-    return parsed === null ? undefined : this.contacted.get(sourceHost(parsed.host));
+    const host = hostOf(addr);
+    return host === null ? undefined : this.contacted?.get(host);
   }
 
   /**
@@ -94,21 +103,39 @@ export class Reachability {
    * remembered contact still counts is judgeInbound's decision; this only bounds memory.
    */
   private forgetContacts(nowMs: number): void {
-    for (const [host, atMs] of this.contacted) {
-      if (nowMs - atMs <= NAT_MAPPING_WINDOW_MS && this.contacted.size <= MAX_CONTACTED) break;
-      this.contacted.delete(host);
+    const contacted = this.contacted;
+    if (contacted === null) return;
+    for (const [host, atMs] of contacted) {
+      if (nowMs - atMs <= NAT_MAPPING_WINDOW_MS && contacted.size <= MAX_CONTACTED) break;
+      contacted.delete(host);
     }
   }
 
   /** A verified peer we exchanged with: a candidate third party for others' checks. */
   noteVerified(peer: PeerInfo): void {
-    const id = peer.identity.idHex;
-    this.recent.delete(id);
-    this.recent.set(id, peer);
-    if (this.recent.size > MAX_RECENT) this.recent.delete(this.recent.keys().next().value!);
+    const { recent } = this;
+    const last = recent[recent.length - 1];
+    if (
+      last !== undefined &&
+      last.identity.idHex === peer.identity.idHex &&
+      last.addr === peer.addr &&
+      last.caps === peer.caps
+    )
+      return;
+    // A scan of 64 pointers instead of a map per node: cheaper in memory, as fast at this size.
+    const at = recent.findIndex((p) => p.identity.idHex === peer.identity.idHex);
+    if (at >= 0) recent.splice(at, 1);
+    recent.push(sharedInterner.peer(peer.identity, peer.addr, peer.caps));
+    if (recent.length > MAX_RECENT) recent.shift();
   }
 
   recentPeers(): PeerInfo[] {
-    return [...this.recent.values()];
+    return [...this.recent];
   }
+}
+
+/** The host admission counts `addr` under (core's `sourceHost`), from its cache; null if invalid. */
+function hostOf(addr: string): string | null {
+  const { host } = admissionKeys(addr);
+  return host === INVALID_HOST ? null : host;
 }

@@ -16,21 +16,23 @@ export interface RejectionTally {
  * a flood from many hosts is still counted in full.
  */
 export class RejectionCounter {
-  private tallies = new Map<string, { addr: string; reason: string; count: number }>();
+  /** Made by the first refusal: most nodes refuse nothing between two flushes. */
+  private tallies: Map<string, Tally> | null = null;
 
   constructor(private readonly maxKeys = DEFAULT_MAX_KEYS) {}
 
   /** Counts one refusal of a request from `addr` (`host:port`, as the transport saw it). */
   add(addr: string, reason: string): void {
     const { host } = admissionKeys(addr);
-    let tally = this.tallies.get(`${host} ${reason}`);
+    const tallies = (this.tallies ??= new Map<string, Tally>());
+    let tally = tallies.get(`${host} ${reason}`);
     if (tally === undefined) {
-      const overflow = this.tallies.size >= this.maxKeys;
+      const overflow = tallies.size >= this.maxKeys;
       const key = overflow ? `${OVERFLOW_HOST} ${reason}` : `${host} ${reason}`;
-      tally = this.tallies.get(key);
+      tally = tallies.get(key);
       if (tally === undefined) {
         tally = { addr: overflow ? OVERFLOW_HOST : host, reason, count: 0 };
-        this.tallies.set(key, tally);
+        tallies.set(key, tally);
       }
     }
     tally.count++;
@@ -39,16 +41,22 @@ export class RejectionCounter {
   /** Refusals counted since the last drain, and not yet recorded. */
   get pending(): number {
     let total = 0;
-    for (const tally of this.tallies.values()) total += tally.count;
+    for (const tally of this.tallies?.values() ?? []) total += tally.count;
     return total;
   }
 
   /** The tallies to record now, in the order their hosts were first refused; starts afresh. */
   drain(): RejectionTally[] {
-    const out = [...this.tallies.values()];
-    this.tallies = new Map();
+    const out = [...(this.tallies?.values() ?? [])];
+    this.tallies = null;
     return out;
   }
+}
+
+interface Tally {
+  readonly addr: string;
+  readonly reason: string;
+  count: number;
 }
 
 /** Distinct (host, reason) pairs held between flushes: ~100 bytes each, ~1 MB at most. */

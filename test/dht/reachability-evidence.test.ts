@@ -67,8 +67,8 @@ function listening(): { reach: Reachability; heard: Array<[string, number | unde
   return { reach, heard };
 }
 
-test('given a request we sent to a host, then its traffic is remembered per host until the window ends', () => {
-  const reach = new Reachability('auto', 2, T);
+test('given checks running, when we send a request to a host, then its traffic is remembered per host until the window ends', () => {
+  const { reach } = listening();
   reach.noteContacted('198.18.2.1:4433', T);
   assert.equal(reach.lastContactAt('198.18.2.1:5000', T + 1), T, 'another port of the host');
   assert.equal(reach.lastContactAt('198.18.2.2:4433', T + 1), undefined, 'another host');
@@ -92,6 +92,23 @@ test('given a listener, when requests arrive, then each is judged on the traffic
   assert.deepEqual(
     reach.recentPeers().map((p) => p.addr),
     ['198.18.3.1:4433'],
+  );
+});
+
+test('given no listener (checks off), when we send a request, then no traffic is remembered', () => {
+  const reach = new Reachability('server', 2, T);
+  reach.noteContacted('198.18.2.1:4433', T);
+  assert.equal(reach.lastContactAt('198.18.2.1:4433', T), undefined);
+});
+
+test('given verified peers, when more than 64 arrive, then the 64 latest are kept, oldest first, each once', () => {
+  const reach = new Reachability('server', 2, T);
+  const peers = Array.from({ length: 70 }, (_, i) => peerAt(`198.18.4.${i + 1}:4433`));
+  for (const peer of peers) reach.noteVerified(peer);
+  reach.noteVerified(peers[10]!);
+  assert.deepEqual(
+    reach.recentPeers().map((p) => p.addr),
+    [...peers.slice(6, 10), ...peers.slice(11), peers[10]!].map((p) => p.addr),
   );
 });
 

@@ -16,7 +16,6 @@ import {
   tableGroupCount,
   tableGroupCounts,
   type RoutingState,
-  tableSize,
 } from '../../src/projections/routing-table.js';
 import { RoutingLog } from './routing-events.js';
 
@@ -116,7 +115,7 @@ test('peer_evicted removes a table peer from its bucket and the index, or a cach
   log.fold('peer_evicted', { id: hex(evicted), reason: 'unresponsive' });
   assert.deepEqual(log.bucket(159).entries, [hex(kept)]);
   assert.equal(log.state.byId.has(hex(evicted)), false);
-  assert.equal(tableSize(log.state), 1, 'replacements are not in the table');
+  assert.equal(log.state.byId.size, 1, 'replacements are not in the table');
   log.fold('peer_evicted', { id: hex(cachedElsewhere), reason: 'unresponsive' });
   assert.deepEqual(log.bucket(158).replacements, []);
   assert.deepEqual(log.bucket(159).replacements, [hex(cachedOnly)]);
@@ -228,17 +227,42 @@ test('routingFromJson restores entries, replacements and activity: its JSON is t
   assert.deepEqual([...copy.byId.keys()].sort(), [hex(a), hex(c)].sort());
 });
 
-test('a snapshot that put a peer in the wrong bucket fails loudly at the next event about it', () => {
+test('a snapshot that put a peer in the wrong bucket fails loudly when it is read', () => {
   const log = new RoutingLog(self);
   const [a, b] = [log.idIn(159), log.idIn(159)];
   log.added(a);
   log.added(b);
   const json = routingToJson(log.state);
   json.buckets[0]!.index = 5;
-  const replay = new RoutingLog(self, routingFromJson(json, self, new IdentityInterner()));
-  assert.throws(() => replay.fold('peer_seen', { id: hex(b), addr: '127.0.0.1:1' }), {
-    message: `invariant violated: peer ${hex(b)} indexed but not in its bucket`,
+  assert.throws(() => routingFromJson(json, self, new IdentityInterner()), {
+    message: `invariant violated: snapshot puts peer ${hex(a)} in bucket 5, not its own`,
   });
+});
+
+test("an event that puts a peer in another bucket than its ID's fails loudly", () => {
+  const log = new RoutingLog(self);
+  const a = log.idIn(159);
+  const data = { id: hex(a), addr: '127.0.0.1:1', caps: 1, pk: '00'.repeat(32), nonce: 0 };
+  assert.throws(() => log.fold('peer_added', { ...data, bucket: 158 }), {
+    message: `invariant violated: peer ${hex(a)} not in bucket 158`,
+  });
+});
+
+test('the index finds entries by ID hex in their bucket, and nothing for our own ID or a non-ID', () => {
+  const log = new RoutingLog(self);
+  const [a, b, c] = [log.idIn(159), log.idIn(3), log.idIn(3)];
+  log.added(a);
+  log.added(b);
+  const { byId } = log.state;
+  assert.equal(byId.get(hex(a))?.peer.identity.idHex, hex(a));
+  assert.equal(byId.get(hex(b))?.peer.identity.idHex, hex(b));
+  assert.equal(byId.has(hex(c)), false, 'same bucket, not in the table');
+  assert.equal(byId.has(hex(self)), false);
+  assert.equal(byId.has(hex(b).toUpperCase()), false);
+  assert.equal(byId.has(hex(b).slice(2)), false);
+  assert.equal(byId.has('zz' + hex(b).slice(2)), false);
+  assert.equal(byId.size, 2);
+  assert.deepEqual([...byId.keys()], [hex(b), hex(a)], 'bucket by bucket, from bucket 0');
 });
 
 test('the table counts its peers per IPv4 /24 and IPv6 /48 as they are added, move and leave', () => {
