@@ -23,26 +23,43 @@ export interface RoutingEntry {
 }
 
 /**
- * An entry of one table: two million of them at 10,000 simulated nodes, so only what is the
- * table's own. A time is a boxed 16-byte number (milliseconds since 1970 are no small
- * integer), so the time added is kept as its age at the last sighting, a small integer for
- * 24 days; the peer's own facts are in the shared TablePeer.
+ * An entry of one table: two million of them at 10,000 simulated nodes, so it holds only
+ * what is the table's own (the peer's facts are in the shared TablePeer), and its times as
+ * offsets from the process's TIME_BASE: milliseconds since 1970 are no small integer, and each
+ * would be a boxed 16-byte number. Offsets are small integers for 24 days past the base;
+ * later ones are plain numbers again, still exact.
  */
 class Entry implements RoutingEntry {
-  private readonly seenAfterMs: number;
+  private readonly addedOffsetMs: number;
+  private readonly seenOffsetMs: number;
 
   constructor(
     readonly peer: TablePeer,
     addedAtMs: number,
-    readonly lastSeenAtMs: number,
+    lastSeenAtMs: number,
     readonly failures: number,
   ) {
-    this.seenAfterMs = lastSeenAtMs - addedAtMs;
+    this.addedOffsetMs = offsetOf(addedAtMs);
+    this.seenOffsetMs = offsetOf(lastSeenAtMs);
   }
 
   get addedAtMs(): number {
-    return this.lastSeenAtMs - this.seenAfterMs;
+    return TIME_BASE.ms + this.addedOffsetMs;
   }
+
+  get lastSeenAtMs(): number {
+    return TIME_BASE.ms + this.seenOffsetMs;
+  }
+}
+
+/** The first time an entry was made on this process; entries keep their times from it. */
+const TIME_BASE = { ms: NaN };
+
+function offsetOf(atMs: number): number {
+  if (Number.isNaN(TIME_BASE.ms)) TIME_BASE.ms = atMs;
+  const offset = atMs - TIME_BASE.ms;
+  invariant(TIME_BASE.ms + offset === atMs, `time ${atMs} is not a whole number of ms`);
+  return offset;
 }
 
 export interface Bucket {
@@ -202,7 +219,8 @@ function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
       const bucket = bucketAt(state, d.bucket);
       removeReplacement(bucket, d.id);
       const entry = new Entry(state.interner.peer(identity, d.addr, d.caps), event.at, event.at, 0);
-      bucket.entries.push(entry);
+      // A new array of the exact size (a push would grow it to 41 slots for 20 entries).
+      bucket.entries = bucket.entries.concat(entry);
       invariant(bucket.entries.length <= BUCKET_SIZE, `bucket ${d.bucket} exceeds k`);
       bucket.lastActivityAtMs = event.at;
       index(state, entry);
@@ -226,8 +244,9 @@ function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
       const d = event.data;
       const bucket = bucketAt(state, d.bucket);
       removeReplacement(bucket, d.id);
-      bucket.replacements.unshift(state.interner.peer(identityOf(state, d), d.addr, d.caps));
-      if (bucket.replacements.length > REPLACEMENT_CACHE_SIZE) bucket.replacements.pop();
+      const peer = state.interner.peer(identityOf(state, d), d.addr, d.caps);
+      // Exact-size arrays, as for entries.
+      bucket.replacements = [peer].concat(bucket.replacements.slice(0, REPLACEMENT_CACHE_SIZE - 1));
       return state;
     }
     case 'peer_failed': {
