@@ -1,11 +1,12 @@
 /** Byte helpers shared by ids, keys and pointers. Binary is lowercase hex wherever it is text. */
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
+/**
+ * One flat string, written by Node's encoder. Built by `+=`, an ID's hex was a chain of 13
+ * linked string pieces (~450 bytes) until something flattened it, and a key's ~800 bytes:
+ * recorded events and interned identities kept those chains alive.
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
-  return out;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 /** Parses lowercase or uppercase hex; returns null for odd length or non-hex characters. */
