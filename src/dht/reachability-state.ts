@@ -1,6 +1,8 @@
+import type { NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { Request } from '../net/messages.js';
-import { sharedInterner } from '../projections/peer-identity.js';
+import { sharedInterner, type TablePeer } from '../projections/peer-identity.js';
+import { prefix31 } from '../core/node-id.js';
 import type { ReachabilityMode } from './config.js';
 import { ObservedAddresses } from './observed-address.js';
 import { admissionKeys, INVALID_HOST } from './rate-limiter.js';
@@ -42,7 +44,7 @@ export class Reachability {
   /** Created by the first contact noted: a node that runs no checks never needs it. */
   private contacted: Map<string, number> | null = null;
   /** Oldest first; the peer objects are the process's shared ones (sharedInterner.peer). */
-  private readonly recent: PeerInfo[] = [];
+  private readonly recent: TablePeer[] = [];
   checking = false;
   /** Consecutive rounds in which third nodes dialled and nothing arrived. */
   silentRounds = 0;
@@ -114,16 +116,14 @@ export class Reachability {
   /** A verified peer we exchanged with: a candidate third party for others' checks. */
   noteVerified(peer: PeerInfo): void {
     const { recent } = this;
-    const last = recent[recent.length - 1];
-    if (
-      last !== undefined &&
-      last.identity.idHex === peer.identity.idHex &&
-      last.addr === peer.addr &&
-      last.caps === peer.caps
-    )
+    const at = indexOfPeer(recent, peer.identity);
+    const known = recent[at];
+    if (known !== undefined && known.addr === peer.addr && known.caps === peer.caps) {
+      if (at === recent.length - 1) return;
+      recent.splice(at, 1);
+      recent.push(known);
       return;
-    // A scan of 64 pointers instead of a map per node: cheaper in memory, as fast at this size.
-    const at = recent.findIndex((p) => p.identity.idHex === peer.identity.idHex);
+    }
     if (at >= 0) recent.splice(at, 1);
     recent.push(sharedInterner.peer(peer.identity, peer.addr, peer.caps));
     if (recent.length > MAX_RECENT) recent.shift();
@@ -138,4 +138,17 @@ export class Reachability {
 function hostOf(addr: string): string | null {
   const { host } = admissionKeys(addr);
   return host === INVALID_HOST ? null : host;
+}
+
+/**
+ * Where `identity` is in `peers`, or -1: compares the numbers of the ID's first 31 bits
+ * before any text, newest first (a peer that answers is usually one we just heard from).
+ */
+function indexOfPeer(peers: readonly TablePeer[], identity: NodeIdentity): number {
+  const prefix = prefix31(identity.id);
+  for (let i = peers.length - 1; i >= 0; i--) {
+    const peer = peers[i]!;
+    if (peer.idPrefix === prefix && peer.identity.idHex === identity.idHex) return i;
+  }
+  return -1;
 }

@@ -4,7 +4,8 @@
  * values, and refuses what it refuses, plus two things checked in the same pass instead of
  * after it: nesting past `maxDepth` and text that is not UTF-8 (the format requires it). A
  * differential test holds it to the library. Recursion is bounded by `maxDepth`; byte
- * strings are views into the frame, as the library's are.
+ * strings are views into the frame, as the library's are, except in NodeInfos (copies,
+ * shared by every frame that carries the same NodeInfo bytes).
  */
 
 export interface DecodeLimits {
@@ -172,30 +173,49 @@ class Reader {
    * with a positive fixint or uint 8-32 nonce and caps): nearly every map of an answer is
    * one. Read into one object shape without going through keys; anything else, even a
    * valid NodeInfo spelled differently, returns null with nothing consumed and takes the
-   * general path, so both paths give the same value.
+   * general path, so both paths give the same value. The same peers come back in answer
+   * after answer, so the same bytes give the same frozen object (see knownNodeInfo).
    */
   private nodeInfo(): Record<string, unknown> | null {
     const { bytes } = this;
     const start = this.pos;
     if (!this.spelled(ID_KEY) || bytes[this.pos] !== 0xc4 || bytes[this.pos + 1] !== 20)
       return this.rewind(start);
-    const id = bytes.subarray(this.pos + 2, this.pos + 22);
+    const idAt = this.pos + 2;
     this.pos += 22;
     if (!this.spelled(PK_KEY) || bytes[this.pos] !== 0xc4 || bytes[this.pos + 1] !== 32)
       return this.rewind(start);
-    const pk = bytes.subarray(this.pos + 2, this.pos + 34);
+    const pkAt = this.pos + 2;
     this.pos += 34;
-    if (id.length !== 20 || pk.length !== 32 || !this.spelled(NONCE_KEY)) return this.rewind(start);
+    if (this.pos > bytes.length || !this.spelled(NONCE_KEY)) return this.rewind(start);
     const nonce = this.plainUint();
     if (nonce < 0 || !this.spelled(ADDR_KEY)) return this.rewind(start);
     const head = bytes[this.pos];
     if (head === undefined || head < 0xa0 || head >= 0xc0) return this.rewind(start);
     this.pos++;
-    const addr = this.text(head - 0xa0);
+    const addrAt = this.pos;
+    const addrLength = head - 0xa0;
+    if (addrLength > this.limits.maxStrBytes) this.text(addrLength); // throws, as the general path
+    this.need(addrLength);
+    this.pos += addrLength;
     if (!this.spelled(CAPS_KEY)) return this.rewind(start);
     const caps = this.plainUint();
     if (caps < 0) return this.rewind(start);
-    return { id, pk, nonce, addr, caps };
+    const end = this.pos;
+    const known = knownNodeInfo(bytes, start, end, idAt);
+    if (known !== null) return known;
+    this.pos = addrAt;
+    const addr = this.text(addrLength);
+    this.pos = end;
+    const node = Object.freeze({
+      id: bytes.slice(idAt, idAt + 20),
+      pk: bytes.slice(pkAt, pkAt + 32),
+      nonce,
+      addr,
+      caps,
+    });
+    rememberNodeInfo(bytes, start, end, idAt, node);
+    return node;
   }
 
   private rewind(start: number): null {
@@ -357,4 +377,50 @@ function cachedText(bytes: Uint8Array, start: number, length: number): string | 
   slotLength[slot] = length;
   slotText[slot] = text;
   return text;
+}
+
+/**
+ * NodeInfos decoded lately, by their exact bytes: a find_node answer carries 20, mostly peers
+ * every node has heard of, and a hit costs one compare of ~90 bytes instead of two byte views,
+ * a text and an object (and lets later stages recognise the object). A direct-mapped cache
+ * indexed by the ID's first bytes (IDs are hashes); a colliding NodeInfo takes the slot, so
+ * the network cannot grow it. The objects are frozen and own their bytes: no frame is kept.
+ */
+const NODE_SLOTS = 1 << 15;
+const NODE_SLOT_BYTES = 128; // a NodeInfo of our encoder is at most ~120 bytes
+const nodeSlotBytes = new Uint8Array(NODE_SLOTS * NODE_SLOT_BYTES);
+const nodeSlotLength = new Uint8Array(NODE_SLOTS);
+const nodeSlotValue = new Array<Readonly<Record<string, unknown>> | null>(NODE_SLOTS).fill(null);
+
+function nodeSlot(bytes: Uint8Array, idAt: number): number {
+  return ((bytes[idAt]! << 8) | bytes[idAt + 1]!) & (NODE_SLOTS - 1);
+}
+
+function knownNodeInfo(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  idAt: number,
+): Readonly<Record<string, unknown>> | null {
+  const slot = nodeSlot(bytes, idAt);
+  const length = end - start;
+  if (nodeSlotLength[slot] !== length) return null;
+  const base = slot * NODE_SLOT_BYTES;
+  for (let i = 0; i < length; i++) if (nodeSlotBytes[base + i] !== bytes[start + i]) return null;
+  return nodeSlotValue[slot]!;
+}
+
+function rememberNodeInfo(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  idAt: number,
+  node: Readonly<Record<string, unknown>>,
+): void {
+  const length = end - start;
+  if (length > NODE_SLOT_BYTES) return;
+  const slot = nodeSlot(bytes, idAt);
+  nodeSlotBytes.set(bytes.subarray(start, end), slot * NODE_SLOT_BYTES);
+  nodeSlotLength[slot] = length;
+  nodeSlotValue[slot] = node;
 }

@@ -58,16 +58,28 @@ function isText(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length <= max;
 }
 
-function nodeInfo(value: unknown, path: string): WireNodeInfo | undefined {
-  const o = asObject(value, path);
+/**
+ * A NodeInfo, item `index` of the array at `path` (-1: `path` itself; the path text is built
+ * only for a failure). A frozen object is one the decoder made with exactly these five keys
+ * (wire-decode.ts), shared by every frame that carried its bytes: it is checked, not copied.
+ */
+function nodeInfo(value: unknown, path: string, index = -1): WireNodeInfo | undefined {
+  const o = asObject(value, index < 0 ? path : `${path}.${index}`);
   if (o === undefined) return undefined;
   const { id, pk, nonce, addr, caps } = o;
-  if (!isBytes(id, 20)) return fail(`${path}.id`, 'expected 20 bytes');
-  if (!isBytes(pk, 32)) return fail(`${path}.pk`, 'expected 32 bytes');
-  if (!isUint(nonce, MAX_NONCE)) return fail(`${path}.nonce`, 'expected an unsigned integer');
-  if (!isAddress(addr)) return fail(`${path}.addr`, 'expected an address of 3 to 64 characters');
-  if (!isUint(caps, 0xffff)) return fail(`${path}.caps`, 'expected an unsigned 16-bit integer');
-  return { id, pk, nonce, addr, caps };
+  if (!isBytes(id, 20)) return fail(keyPath(path, index, 'id'), 'expected 20 bytes');
+  if (!isBytes(pk, 32)) return fail(keyPath(path, index, 'pk'), 'expected 32 bytes');
+  if (!isUint(nonce, MAX_NONCE))
+    return fail(keyPath(path, index, 'nonce'), 'expected an unsigned integer');
+  if (!isAddress(addr))
+    return fail(keyPath(path, index, 'addr'), 'expected an address of 3 to 64 characters');
+  if (!isUint(caps, 0xffff))
+    return fail(keyPath(path, index, 'caps'), 'expected an unsigned 16-bit integer');
+  return Object.isFrozen(o) ? (o as unknown as WireNodeInfo) : { id, pk, nonce, addr, caps };
+}
+
+function keyPath(path: string, index: number, key: string): string {
+  return index < 0 ? `${path}.${key}` : `${path}.${index}.${key}`;
 }
 
 function nodeInfos(value: unknown, path: string): WireNodeInfo[] | undefined {
@@ -75,7 +87,7 @@ function nodeInfos(value: unknown, path: string): WireNodeInfo[] | undefined {
   if (value.length > K) return fail(path, `more than ${K} nodes`);
   const out: WireNodeInfo[] = new Array<WireNodeInfo>(value.length);
   for (let i = 0; i < value.length; i++) {
-    const node = nodeInfo(value[i], `${path}.${i}`);
+    const node = nodeInfo(value[i], path, i);
     if (node === undefined) return undefined;
     out[i] = node;
   }
