@@ -179,6 +179,12 @@ class Reader {
   private nodeInfo(): Record<string, unknown> | null {
     const { bytes } = this;
     const start = this.pos;
+    // Any fixstr and both byte strings fit these limits: bytes read before read the same now.
+    const slot = this.limits.maxStrBytes >= 31 ? knownNodeInfo(bytes, start) : -1;
+    if (slot >= 0) {
+      this.pos = start + nodeSlotLength[slot]!;
+      return nodeSlotValue[slot]!;
+    }
     if (!this.spelled(ID_KEY) || bytes[this.pos] !== 0xc4 || bytes[this.pos + 1] !== 20)
       return this.rewind(start);
     const idAt = this.pos + 2;
@@ -202,8 +208,6 @@ class Reader {
     const caps = this.plainUint();
     if (caps < 0) return this.rewind(start);
     const end = this.pos;
-    const known = knownNodeInfo(bytes, start, end, idAt);
-    if (known !== null) return known;
     this.pos = addrAt;
     const addr = this.text(addrLength);
     this.pos = end;
@@ -214,7 +218,7 @@ class Reader {
       addr,
       caps,
     });
-    rememberNodeInfo(bytes, start, end, idAt, node);
+    rememberNodeInfo(bytes, start, end, node);
     return node;
   }
 
@@ -392,34 +396,33 @@ const nodeSlotBytes = new Uint8Array(NODE_SLOTS * NODE_SLOT_BYTES);
 const nodeSlotLength = new Uint8Array(NODE_SLOTS);
 const nodeSlotValue = new Array<Readonly<Record<string, unknown>> | null>(NODE_SLOTS).fill(null);
 
+/** The ID starts 5 bytes into a NodeInfo's map: after the key `id` (3 bytes) and a bin8 head. */
+const ID_OFFSET = 5;
+
 function nodeSlot(bytes: Uint8Array, idAt: number): number {
   return ((bytes[idAt]! << 8) | bytes[idAt + 1]!) & (NODE_SLOTS - 1);
 }
 
-function knownNodeInfo(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  idAt: number,
-): Readonly<Record<string, unknown>> | null {
-  const slot = nodeSlot(bytes, idAt);
-  const length = end - start;
-  if (nodeSlotLength[slot] !== length) return null;
+/** The slot whose bytes the map body at `start` begins with, or -1. */
+function knownNodeInfo(bytes: Uint8Array, start: number): number {
+  if (start + ID_OFFSET + 2 > bytes.length) return -1;
+  const slot = nodeSlot(bytes, start + ID_OFFSET);
+  const length = nodeSlotLength[slot]!;
+  if (length === 0 || start + length > bytes.length) return -1;
   const base = slot * NODE_SLOT_BYTES;
-  for (let i = 0; i < length; i++) if (nodeSlotBytes[base + i] !== bytes[start + i]) return null;
-  return nodeSlotValue[slot]!;
+  for (let i = 0; i < length; i++) if (nodeSlotBytes[base + i] !== bytes[start + i]) return -1;
+  return slot;
 }
 
 function rememberNodeInfo(
   bytes: Uint8Array,
   start: number,
   end: number,
-  idAt: number,
   node: Readonly<Record<string, unknown>>,
 ): void {
   const length = end - start;
   if (length > NODE_SLOT_BYTES) return;
-  const slot = nodeSlot(bytes, idAt);
+  const slot = nodeSlot(bytes, start + ID_OFFSET);
   nodeSlotBytes.set(bytes.subarray(start, end), slot * NODE_SLOT_BYTES);
   nodeSlotLength[slot] = length;
   nodeSlotValue[slot] = node;

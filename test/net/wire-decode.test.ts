@@ -151,3 +151,24 @@ test('keys: __proto__, a map as a key and a number key', () => {
     MsgpackError,
   );
 });
+
+test('the same NodeInfo bytes decode to one frozen object that owns its bytes; other bytes do not', () => {
+  const node = {
+    id: Uint8Array.from({ length: 20 }, (_, i) => i + 1),
+    pk: Uint8Array.from({ length: 32 }, (_, i) => 100 + i),
+    nonce: 7,
+    addr: '198.18.0.1:4433',
+    caps: 1,
+  };
+  const frame = encoder.encode([node, node]);
+  const [first, second] = decodeMsgpack(frame, DECODE_LIMITS) as unknown[];
+  assert.equal(first, second, 'one object for the same bytes');
+  assert.ok(Object.isFrozen(first));
+  frame.fill(0);
+  assert.deepEqual(first, node, 'its bytes are not views into the frame');
+  const moved = decodeMsgpack(encoder.encode({ ...node, addr: '198.18.0.2:4433' }), DECODE_LIMITS);
+  assert.notEqual(moved, first);
+  assert.deepEqual(moved, { ...node, addr: '198.18.0.2:4433' });
+  const again = decodeMsgpack(encoder.encode([node]), DECODE_LIMITS) as unknown[];
+  assert.deepEqual(again[0], node, 'a slot taken by another NodeInfo is decoded afresh');
+});
