@@ -3,72 +3,20 @@ import { compareDistance, bucketIndex } from '../core/distance.js';
 import { invariant } from '../core/errors.js';
 import type { NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
-import { ID_BITS, prefix31, type NodeId } from '../core/node-id.js';
+import { ID_BITS, type NodeId } from '../core/node-id.js';
 import type { EventOf, EventType, StoredEvent } from '../events/event-types.js';
 import { addressGroups } from './network-groups.js';
 import { unreachable } from './unreachable.js';
 import { sharedInterner, type IdentityInterner, type TablePeer } from './peer-identity.js';
+import { Entry, TableIndex, type Bucket, type RoutingEntry } from './routing-entries.js';
+
+export { closestEntries } from './closest-entries.js';
+export { TableIndex, type Bucket, type RoutingEntry };
 
 /** SPEC §2: 160 buckets of k = 20 entries. */
 export const BUCKET_SIZE = 20;
 /** Replacement cache per bucket: small and bounded, newest first (SPEC §2). */
 export const REPLACEMENT_CACHE_SIZE = 8;
-
-export interface RoutingEntry {
-  readonly peer: TablePeer;
-  readonly addedAtMs: number;
-  readonly lastSeenAtMs: number;
-  /** Consecutive failed RPCs; 3 evict (SPEC §2). */
-  readonly failures: number;
-}
-
-/**
- * An entry of one table: two million of them at 10,000 simulated nodes, so it holds only
- * what is the table's own (the peer's facts are in the shared TablePeer), and its times as
- * offsets from the process's TIME_BASE: milliseconds since 1970 are no small integer, and each
- * would be a boxed 16-byte number. Offsets are small integers for 24 days past the base;
- * later ones are plain numbers again, still exact.
- */
-class Entry implements RoutingEntry {
-  private readonly addedOffsetMs: number;
-  private readonly seenOffsetMs: number;
-
-  constructor(
-    readonly peer: TablePeer,
-    addedAtMs: number,
-    lastSeenAtMs: number,
-    readonly failures: number,
-  ) {
-    this.addedOffsetMs = offsetOf(addedAtMs);
-    this.seenOffsetMs = offsetOf(lastSeenAtMs);
-  }
-
-  get addedAtMs(): number {
-    return TIME_BASE.ms + this.addedOffsetMs;
-  }
-
-  get lastSeenAtMs(): number {
-    return TIME_BASE.ms + this.seenOffsetMs;
-  }
-}
-
-/** The first time an entry was made on this process; entries keep their times from it. */
-const TIME_BASE = { ms: NaN };
-
-function offsetOf(atMs: number): number {
-  if (Number.isNaN(TIME_BASE.ms)) TIME_BASE.ms = atMs;
-  const offset = atMs - TIME_BASE.ms;
-  invariant(TIME_BASE.ms + offset === atMs, `time ${atMs} is not a whole number of ms`);
-  return offset;
-}
-
-export interface Bucket {
-  /** Least recently seen first. */
-  entries: RoutingEntry[];
-  /** Newest first. */
-  replacements: TablePeer[];
-  lastActivityAtMs: number;
-}
 
 /**
  * The routing table as a fold over events. `evolveRouting` updates in place and returns the
@@ -104,71 +52,6 @@ export function emptyRouting(
     tableKeys: [],
     interner,
   };
-}
-
-/**
- * The table's entries by ID hex without a map per table: an ID's bucket follows from its
- * first hex digit that differs from ours, and a bucket holds at most k entries to compare.
- * A map cost ~36 bytes per entry, 70 MB over 10,000 simulated tables. Iterates bucket by
- * bucket, each least recently seen first.
- */
-export class TableIndex {
-  private count = 0;
-
-  constructor(
-    private readonly selfHex: string,
-    private readonly buckets: ReadonlyArray<Bucket | undefined>,
-  ) {}
-
-  get size(): number {
-    return this.count;
-  }
-
-  get(idHex: string): RoutingEntry | undefined {
-    const index = bucketOfHex(this.selfHex, idHex);
-    const entries = index < 0 ? undefined : this.buckets[index]?.entries;
-    if (entries === undefined) return undefined;
-    for (const entry of entries) if (entry.peer.identity.idHex === idHex) return entry;
-    return undefined;
-  }
-
-  has(idHex: string): boolean {
-    return this.get(idHex) !== undefined;
-  }
-
-  *values(): IterableIterator<RoutingEntry> {
-    for (const bucket of this.buckets) if (bucket !== undefined) yield* bucket.entries;
-  }
-
-  *keys(): IterableIterator<string> {
-    for (const entry of this.values()) yield entry.peer.identity.idHex;
-  }
-
-  /** For the fold only: an entry entered or left its bucket. */
-  counted(delta: 1 | -1): void {
-    this.count += delta;
-  }
-}
-
-/** bucketIndex of an ID given as hex (lower case, as toHex writes it); -1 for ours or not an ID. */
-function bucketOfHex(selfHex: string, idHex: string): number {
-  if (idHex.length !== selfHex.length) return -1;
-  for (let i = 0; i < idHex.length; i++) {
-    const ours = selfHex.charCodeAt(i);
-    const theirs = idHex.charCodeAt(i);
-    if (ours === theirs) continue;
-    const x = hexValue(ours) ^ hexValue(theirs);
-    if (x > 15) return -1;
-    return ID_BITS - 1 - (i * 4 + Math.clz32(x) - 28);
-  }
-  return -1;
-}
-
-/** The value of a lower-case hex digit's char code; 16 or more for anything else. */
-function hexValue(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 97 && code <= 102) return code - 87;
-  return 32;
 }
 
 function bucketAt(state: RoutingState, index: number): Bucket {
@@ -346,97 +229,7 @@ export function bucketOf(state: RoutingState, id: NodeId): number {
   return compareDistance(state.selfId, id, state.selfId) === 0 ? -1 : bucketIndex(state.selfId, id);
 }
 
-/**
- * The `count` entries closest to `target`, visiting buckets from nearest to farthest and
- * stopping once `count` are held: every bucket in this order is wholly farther than the ones
- * before it. The target's own bucket holds the closest. A deeper bucket i agrees with us up
- * to its bit, so it is closer than every bucket deeper than it exactly when self⊕target has
- * that bit set: those come first (shallowest first), then the others (deepest first). The
- * shallower buckets follow, each farther than the last. A lookup's find_node typically reads
- * two buckets instead of the table.
- */
-export function closestEntries(state: RoutingState, target: NodeId, count: number): RoutingEntry[] {
-  const selection = new Selection(target, count);
-  const { selfId: self, buckets } = state;
-  const start = compareDistance(self, target, self) === 0 ? 0 : bucketIndex(self, target);
-  if (selection.offerAll(buckets[start]?.entries)) return selection.entries;
-  // Most buckets of a table are empty: skip them before looking at any bit.
-  for (let i = start - 1; i >= 0; i--) {
-    const entries = buckets[i]?.entries;
-    if (entries !== undefined && entries.length > 0 && distanceBit(self, target, i) === 1)
-      if (selection.offerAll(entries)) return selection.entries;
-  }
-  for (let i = 0; i < start; i++) {
-    const entries = buckets[i]?.entries;
-    if (entries !== undefined && entries.length > 0 && distanceBit(self, target, i) === 0)
-      if (selection.offerAll(entries)) return selection.entries;
-  }
-  for (let i = start + 1; i < ID_BITS; i++)
-    if (selection.offerAll(buckets[i]?.entries)) return selection.entries;
-  return selection.entries;
-}
-
-/** The bit of self⊕target that decides bucket `index` (bit 159 - index from the top). */
-function distanceBit(self: NodeId, target: NodeId, index: number): number {
-  const bit = ID_BITS - 1 - index;
-  return ((self[bit >> 3]! ^ target[bit >> 3]!) >> (7 - (bit & 7))) & 1;
-}
-
-/** The closest `count` entries offered so far, closest first, with their distance prefixes. */
-class Selection {
-  readonly entries: RoutingEntry[] = [];
-  private readonly prefixes: number[] = [];
-  private readonly t0: number;
-
-  constructor(
-    private readonly target: NodeId,
-    private readonly count: number,
-  ) {
-    this.t0 = prefix31(target);
-  }
-
-  get full(): boolean {
-    return this.entries.length >= this.count;
-  }
-
-  /** Offers every entry; returns whether the selection is full afterwards. */
-  offerAll(entries: readonly RoutingEntry[] | undefined): boolean {
-    if (entries !== undefined) for (const entry of entries) this.offer(entry);
-    return this.full;
-  }
-
-  private offer(entry: RoutingEntry): void {
-    const { entries, prefixes, count } = this;
-    const distance = entry.peer.idPrefix ^ this.t0;
-    let at = entries.length;
-    if (at >= count) {
-      // Full: most offers are farther than the last held one and stop at this one comparison.
-      if (count <= 0 || !this.farther(prefixes[at - 1]!, entries[at - 1]!, distance, entry)) return;
-      at--;
-    }
-    // Insertion by shifting, not splice: at most k entries, and no builtin call per offer.
-    while (at > 0 && this.farther(prefixes[at - 1]!, entries[at - 1]!, distance, entry)) {
-      entries[at] = entries[at - 1]!;
-      prefixes[at] = prefixes[at - 1]!;
-      at--;
-    }
-    entries[at] = entry;
-    prefixes[at] = distance;
-  }
-
-  /** Whether the held entry is farther from the target than the offered one. */
-  private farther(
-    heldPrefix: number,
-    held: RoutingEntry,
-    prefix: number,
-    offered: RoutingEntry,
-  ): boolean {
-    if (heldPrefix !== prefix) return heldPrefix > prefix;
-    return compareDistance(this.target, held.peer.identity.id, offered.peer.identity.id) > 0;
-  }
-}
-
-export { prefix31 };
+export { prefix31 } from '../core/node-id.js';
 
 /** A plain, canonical form of the table: snapshots and the rebuild-equals-live checker. */
 export function routingToJson(state: RoutingState): RoutingJson {

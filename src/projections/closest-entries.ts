@@ -1,0 +1,99 @@
+import { compareDistance, bucketIndex } from '../core/distance.js';
+import { ID_BITS, prefix31, type NodeId } from '../core/node-id.js';
+import type { Bucket, RoutingEntry } from './routing-entries.js';
+
+/** What choosing the closest reads of a table: whose it is and its buckets. */
+export interface BucketsOf {
+  readonly selfId: NodeId;
+  readonly buckets: ReadonlyArray<Bucket | undefined>;
+}
+
+/**
+ * The `count` entries closest to `target`, visiting buckets from nearest to farthest and
+ * stopping once `count` are held: every bucket in this order is wholly farther than the ones
+ * before it. The target's own bucket holds the closest. A deeper bucket i agrees with us up
+ * to its bit, so it is closer than every bucket deeper than it exactly when self⊕target has
+ * that bit set: those come first (shallowest first), then the others (deepest first). The
+ * shallower buckets follow, each farther than the last. A lookup's find_node typically reads
+ * two buckets instead of the table.
+ */
+export function closestEntries(state: BucketsOf, target: NodeId, count: number): RoutingEntry[] {
+  const selection = new Selection(target, count);
+  const { selfId: self, buckets } = state;
+  const start = compareDistance(self, target, self) === 0 ? 0 : bucketIndex(self, target);
+  if (selection.offerAll(buckets[start]?.entries)) return selection.entries;
+  // Most buckets of a table are empty: skip them before looking at any bit.
+  for (let i = start - 1; i >= 0; i--) {
+    const entries = buckets[i]?.entries;
+    if (entries !== undefined && entries.length > 0 && distanceBit(self, target, i) === 1)
+      if (selection.offerAll(entries)) return selection.entries;
+  }
+  for (let i = 0; i < start; i++) {
+    const entries = buckets[i]?.entries;
+    if (entries !== undefined && entries.length > 0 && distanceBit(self, target, i) === 0)
+      if (selection.offerAll(entries)) return selection.entries;
+  }
+  for (let i = start + 1; i < ID_BITS; i++)
+    if (selection.offerAll(buckets[i]?.entries)) return selection.entries;
+  return selection.entries;
+}
+
+/** The bit of self⊕target that decides bucket `index` (bit 159 - index from the top). */
+function distanceBit(self: NodeId, target: NodeId, index: number): number {
+  const bit = ID_BITS - 1 - index;
+  return ((self[bit >> 3]! ^ target[bit >> 3]!) >> (7 - (bit & 7))) & 1;
+}
+
+/** The closest `count` entries offered so far, closest first, with their distance prefixes. */
+class Selection {
+  readonly entries: RoutingEntry[] = [];
+  private readonly prefixes: number[] = [];
+  private readonly t0: number;
+
+  constructor(
+    private readonly target: NodeId,
+    private readonly count: number,
+  ) {
+    this.t0 = prefix31(target);
+  }
+
+  get full(): boolean {
+    return this.entries.length >= this.count;
+  }
+
+  /** Offers every entry; returns whether the selection is full afterwards. */
+  offerAll(entries: readonly RoutingEntry[] | undefined): boolean {
+    if (entries !== undefined) for (const entry of entries) this.offer(entry);
+    return this.full;
+  }
+
+  private offer(entry: RoutingEntry): void {
+    const { entries, prefixes, count } = this;
+    const distance = entry.peer.idPrefix ^ this.t0;
+    let at = entries.length;
+    if (at >= count) {
+      // Full: most offers are farther than the last held one and stop at this one comparison.
+      if (count <= 0 || !this.farther(prefixes[at - 1]!, entries[at - 1]!, distance, entry)) return;
+      at--;
+    }
+    // Insertion by shifting, not splice: at most k entries, and no builtin call per offer.
+    while (at > 0 && this.farther(prefixes[at - 1]!, entries[at - 1]!, distance, entry)) {
+      entries[at] = entries[at - 1]!;
+      prefixes[at] = prefixes[at - 1]!;
+      at--;
+    }
+    entries[at] = entry;
+    prefixes[at] = distance;
+  }
+
+  /** Whether the held entry is farther from the target than the offered one. */
+  private farther(
+    heldPrefix: number,
+    held: RoutingEntry,
+    prefix: number,
+    offered: RoutingEntry,
+  ): boolean {
+    if (heldPrefix !== prefix) return heldPrefix > prefix;
+    return compareDistance(this.target, held.peer.identity.id, offered.peer.identity.id) > 0;
+  }
+}
