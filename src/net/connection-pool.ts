@@ -11,7 +11,10 @@ export interface PooledConnection {
   lastUsedAtMs: number;
   /** Resolves once the connection is closed, by either side or by QUIC's idle timeout. */
   readonly closed: Promise<void>;
-  /** Runs one RPC on this connection; returns its cancel. */
+  /**
+   * Runs one RPC on this connection; returns what to call when it timed out. If nothing at all
+   * came from the peer meanwhile, the connection is dead and is dropped (see `rpc` below).
+   */
   rpc(frame: Uint8Array, onResult: (result: RpcResult) => void): () => void;
 }
 
@@ -131,7 +134,18 @@ export class ConnectionPool {
       closed: client.closedP,
       rpc: (frame, onResult) => {
         entry.lastUsedAtMs = this.options.now();
-        return entry.streams.call(frame, onResult);
+        const heardBefore = datagramsReceived(client);
+        const cancel = entry.streams.call(frame, onResult);
+        return () => {
+          cancel();
+          // A live peer acknowledges a request within a round trip, however slow its answer:
+          // silence for a whole RPC timeout means the path or the peer's end of the connection
+          // is gone (a peer that dropped it cannot tell us), and QUIC would only notice at its
+          // idle timeout. Later requests dial afresh; the other RPCs on it were lost anyway.
+          if (heardBefore !== null && datagramsReceived(client) === heardBefore) {
+            this.retire(entry, 'nothing received from the peer for a whole RPC timeout');
+          }
+        };
       },
       streams: new StreamPool(
         client.connection,
@@ -191,6 +205,15 @@ export class ConnectionPool {
       .finally(() => this.closing.delete(done));
     this.closing.add(done);
   }
+}
+
+/**
+ * Datagrams the connection has taken in (a counter of this project's patch of the library,
+ * docs/transport.md); null without the patch, and then no connection is judged dead by it.
+ */
+function datagramsReceived(client: QUICClient): number | null {
+  const count = (client.connection as unknown as { datagramsReceived?: unknown }).datagramsReceived;
+  return typeof count === 'number' ? count : null;
 }
 
 function closed(message: string): Failure {

@@ -209,7 +209,7 @@ export class QuicTransport implements Transport {
     if (typeof refusal !== 'string') return done(refusal);
     const key = refusal;
     let settled = false;
-    let cancel: (() => void) | null = null;
+    let timedOut: (() => void) | null = null;
     const finish = (outcome: SendOutcome): void => {
       if (settled) return;
       settled = true;
@@ -218,13 +218,13 @@ export class QuicTransport implements Transport {
     };
     const timer = setTimeout(() => {
       finish(failed('timeout', `request to ${key} timed out after ${timeoutMs} ms`));
-      cancel?.();
+      timedOut?.();
     }, timeoutMs);
     this.pool.get(key, (connection) => {
       if (settled) return;
       if (!('remote' in connection)) return finish(connection);
       const { remote } = connection;
-      cancel = connection.rpc(frame, (result) =>
+      timedOut = connection.rpc(frame, (result) =>
         finish(result.ok ? { ok: true, frame: result.frame, remote } : result),
       );
     });

@@ -1,0 +1,107 @@
+import { after, afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import type { QuicTransport } from '../../src/net/quic-transport.js';
+import { peekRid } from '../../src/net/stream-pipeline.js';
+import type { RequestHandler } from '../../src/net/transport.js';
+import { Transports, answered, ask, echo, ridFrame } from './quic-fixtures.js';
+
+/**
+ * A pooled connection whose peer went silent (a one-way firewall, a peer that restarted and
+ * forgot it) is dropped once an RPC on it times out with nothing at all received on it
+ * meanwhile, so that the next RPC dials afresh instead of waiting for QUIC's idle timeout
+ * (~35 s). A peer that is heard from (it acknowledges at the QUIC level) keeps the connection,
+ * however slow or silent its answers.
+ */
+
+// Datagrams from one local port to one remote port vanish, as behind a firewall that drops.
+const dropped = new Set<string>();
+type Send = (this: dgram.Socket, ...args: unknown[]) => void;
+const sockets = dgram.Socket.prototype as unknown as { send: Send };
+const realSend = sockets.send;
+sockets.send = function send(this: dgram.Socket, ...args: unknown[]) {
+  const port = typeof args[1] === 'number' && typeof args[2] === 'string' ? args[1] : args[3];
+  const callback = args.findLast((arg) => typeof arg === 'function') as
+    ((error: Error | null) => void) | undefined;
+  if (!dropped.has(`${this.address().port}>${String(port)}`)) return realSend.apply(this, args);
+  if (callback !== undefined) process.nextTick(callback, null);
+};
+
+function portOf(transport: QuicTransport): number {
+  return Number(transport.localAddr.split(':').pop());
+}
+
+const transports = new Transports();
+afterEach(async () => {
+  dropped.clear();
+  await transports.closeAll();
+});
+after(async () => {
+  await transports.closeAll();
+  sockets.send = realSend;
+});
+
+describe('QuicTransport: a pooled connection that went dead', () => {
+  it('is dropped when an RPC on it times out with nothing received, and the next RPC dials a peer that restarted', async () => {
+    const a = await transports.start();
+    const b = await transports.start();
+    b.listen(echo);
+    answered(await ask(a, b.localAddr, ridFrame(1)));
+    const pooled = a.connectionTo(b.localAddr);
+    // b restarts on the same port, and its goodbye never reaches a: a's connection is dead.
+    dropped.add(`${portOf(b)}>${portOf(a)}`);
+    await b.close();
+    dropped.clear();
+    const restarted = await transports.start({ bind: b.localAddr });
+    restarted.listen(echo);
+
+    const onDead = await ask(a, b.localAddr, ridFrame(2), 300);
+    const droppedAfterTimeout = a.connectionTo(b.localAddr);
+    const fresh = await ask(a, b.localAddr, ridFrame(3), 3_000);
+
+    assert.equal(onDead.ok || onDead.failure, 'timeout');
+    assert.notEqual(pooled, undefined);
+    assert.equal(droppedAfterTimeout, undefined, 'the dead connection left the pool');
+    assert.deepEqual(answered(fresh), ridFrame(3));
+    assert.notEqual(a.connectionTo(b.localAddr), pooled);
+  });
+
+  it('is dropped after a one-way blackhole, and RPCs succeed again once it is lifted', async () => {
+    const a = await transports.start();
+    const b = await transports.start();
+    b.listen(echo);
+    answered(await ask(a, b.localAddr, ridFrame(1)));
+    dropped.add(`${portOf(b)}>${portOf(a)}`);
+
+    const blackholed = await ask(a, b.localAddr, ridFrame(2), 300);
+    const pooledAfterTimeout = a.connectionTo(b.localAddr);
+    dropped.clear();
+    const lifted = await ask(a, b.localAddr, ridFrame(3), 3_000);
+
+    assert.equal(blackholed.ok || blackholed.failure, 'timeout');
+    assert.equal(pooledAfterTimeout, undefined, 'the silent connection left the pool');
+    assert.deepEqual(answered(lifted), ridFrame(3));
+  });
+
+  it('is kept when an RPC on it times out while the peer is heard from, and serves the next', async () => {
+    const a = await transports.start();
+    const b = await transports.start();
+    // The server reads rid 7 and chooses not to answer it (as an admission hook refusing a
+    // flood does); its QUIC stack still acknowledges the datagram that carried it.
+    const unanswering: RequestHandler = (input, remote, reply) => {
+      if (input instanceof Uint8Array && peekRid(input) === 7) return reply(null);
+      echo(input, remote, reply);
+    };
+    b.listen(unanswering);
+    answered(await ask(a, b.localAddr, ridFrame(1)));
+    const pooled = a.connectionTo(b.localAddr);
+
+    const unanswered = await ask(a, b.localAddr, ridFrame(7), 300);
+    const next = await ask(a, b.localAddr, ridFrame(8));
+
+    assert.equal(unanswered.ok || unanswered.failure, 'timeout');
+    assert.deepEqual(answered(next), ridFrame(8));
+    assert.equal(a.connectionTo(b.localAddr), pooled, 'the same pooled connection');
+    assert.equal(pooled!.streams.streamsOpened, 1, 'and the same pipelined stream');
+  });
+});
