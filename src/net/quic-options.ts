@@ -10,11 +10,13 @@ export const ALPN = 'tesseras/1';
 /**
  * Streams a peer may have open at once on one of our connections (issue 11: bounded to what a
  * DHT needs). A pipelining client uses one; one that sends a request per stream keeps at most
- * 90 alive (stream-pool.ts), and a client that opens one past the peer's credit breaks that
+ * 28 alive (stream-pool.ts), and a client that opens one past the peer's credit breaks that
  * connection's stream ids for good in this library, so the credit stays just above that. QUIC
- * grants more as streams finish, so an honest client never waits long.
+ * grants more as streams finish, so an honest client never waits long. The credit is also the
+ * most streams a peer can open with one datagram, each costing the library ~0.5-1 ms to set up
+ * and as much to tear down: at 100 such a burst stopped the event loop for 40-70 ms.
  */
-export const PEER_STREAM_CREDIT = 100;
+export const PEER_STREAM_CREDIT = 32;
 
 export type QuicLogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -59,6 +61,9 @@ export function quicConfig(
     initialMaxStreamsBidi: PEER_STREAM_CREDIT,
     // Nothing here uses unidirectional streams or datagrams: grant none.
     initialMaxStreamsUni: 0,
+    // Nothing here listens for stream events on a connection or the server: the patched
+    // library then does not re-dispatch them (half of a stream's teardown; docs/transport.md).
+    ...({ forwardStreamEvents: false } as object),
   };
 }
 

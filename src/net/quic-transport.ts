@@ -23,6 +23,7 @@ import { realTimers } from './real-timers.js';
 import { serveStream, type StreamServing } from './stream-server.js';
 import { HostPacer } from './stream-pacer.js';
 import { StallSweeper } from './stream-stall.js';
+import { TeardownQueue } from './stream-teardown.js';
 import type {
   AdmissionHook,
   RemotePeer,
@@ -103,6 +104,7 @@ export class QuicTransport implements Transport {
   private readonly pool: ConnectionPool;
   private readonly stalls: StallSweeper;
   private readonly pacer: HostPacer;
+  private readonly teardown = new TeardownQueue();
   private closed = false;
   private closing: Promise<void> | null = null;
 
@@ -385,6 +387,7 @@ export class QuicTransport implements Transport {
       pacer: exempt ? null : this.pacer,
       host: sourceHost(host),
       logger: this.logger,
+      teardown: this.teardown,
     };
   }
 

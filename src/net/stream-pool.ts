@@ -4,12 +4,13 @@ import { MAX_PIPELINED, PipelinedStream, peekRid } from './stream-pipeline.js';
 
 /**
  * Streams in use at once on one connection; more requests wait in line. The library refuses
- * streams past the peer's credit (100 by default) and then cannot open any other stream on
- * that connection, so this stays well below it (SPEC §3.1: the limit is queueing, not errors).
+ * streams past the peer's credit (32 from our nodes, quic-options.ts) and then cannot open any
+ * other stream on that connection, so this stays below it (SPEC §3.1: the limit is queueing,
+ * not errors). Only frames without a readable rid use these; the rest share one stream.
  */
-export const MAX_STREAMS_IN_USE = 64;
+export const MAX_STREAMS_IN_USE = 24;
 /** Open streams, including ones being reset after a timeout, before new ones wait too. */
-export const MAX_LIVE_STREAMS = 90;
+export const MAX_LIVE_STREAMS = 28;
 
 /** A request that carries a readable `rid`: it goes on the pipelined stream. */
 interface PipeJob {

@@ -6,6 +6,7 @@ import { FrameReader } from './frame-reader.js';
 import { OrderedReplies } from './stream-replies.js';
 import type { HostPacer } from './stream-pacer.js';
 import type { StallSweeper, StallWatch } from './stream-stall.js';
+import type { TeardownQueue } from './stream-teardown.js';
 import type { RemotePeer, RequestHandler } from './transport.js';
 
 /** What serves every stream of a transport: the stall sweep and the per-host read budget. */
@@ -17,6 +18,8 @@ export interface StreamServing {
   /** The source host (IPv4 address, IPv6 /64) the read budget is counted under. */
   readonly host: string;
   readonly logger: Logger;
+  /** Streams the peer broke are reset a few per turn (one datagram can end a hundred). */
+  readonly teardown: TeardownQueue;
 }
 
 /**
@@ -43,13 +46,9 @@ export function serveStream(
     broken = true;
     replies.break();
     serving.stalls.forget(watch);
-    if (!stream.closed) {
-      try {
-        stream.cancel(new Error('stream dropped'));
-      } catch {
-        // Already gone with its connection.
-      }
-    }
+    serving.teardown.defer(() => {
+      if (!stream.closed) stream.cancel(new Error('stream dropped'));
+    });
   };
   const replies = new OrderedReplies(stream.writable.getWriter(), abort);
 

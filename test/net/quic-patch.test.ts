@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { QUICConnection, QUICStream } from '@matrixai/quic';
@@ -37,6 +39,17 @@ describe('@matrixai/quic patch', () => {
     assert.match(String(connection['processStreams']), /DIRECT_READ_STREAMS/);
     assert.equal(typeof stream['recvIntoReadable'], 'function');
     assert.match(String(connection['setConnTimeoutTimer']), /connTimeoutDeadline/);
+  });
+
+  it('is applied: a connection counts the datagrams it took in and stops its streams a few per turn, without re-dispatching their events if told', () => {
+    // Both methods are wrapped by the library's decorators: read the patched module itself.
+    const source = readFileSync(
+      fileURLToPath(import.meta.resolve('@matrixai/quic/QUICConnection.js')),
+      'utf8',
+    );
+    assert.match(source, /this\.datagramsReceived\+\+;/);
+    assert.match(source, /i % STOP_DESTROY_STREAMS_PER_TURN === 0/);
+    assert.match(source, /this\.config\.forwardStreamEvents !== false/);
   });
 });
 
