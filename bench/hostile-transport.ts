@@ -127,16 +127,26 @@ async function honestFor(socket: PeerSocket, to: string, ms: number) {
 }
 
 /**
- * One connection opens up to `streams` streams and leaves each mid-frame (2 bytes of a 4-byte
- * length); the node drops them after its stall timeout and grants new ones, until all were
- * opened and dropped or `limitMs` passed.
+ * Connections from one host (16: the per-host ceiling) open up to `streams` streams in all and
+ * leave each mid-frame (2 bytes of a 4-byte length); the node drops them after its stall
+ * timeout and grants new ones, until all were opened and dropped or `limitMs` passed. Each
+ * connection holds at most the node's stream credit at once.
  */
-export async function stallScenario(target: TargetControl, streams = 500, limitMs = 40_000) {
+export async function stallScenario(
+  target: TargetControl,
+  streams = 500,
+  limitMs = 40_000,
+  connections = 16,
+) {
   const honest = await PeerSocket.open('127.0.0.3');
   await honest.pings(target.addr, 20);
   const quiet = await honestFor(honest, target.addr, 2_000);
-  const client = await rawClient(target.addr, '127.0.0.7');
-  if (client === null) throw new Error('stall scenario: cannot connect');
+  const clients = (
+    await Promise.all(
+      Array.from({ length: connections }, () => rawClient(target.addr, '127.0.0.7')),
+    )
+  ).filter((client): client is QUICClient => client !== null);
+  if (clients.length === 0) throw new Error('stall scenario: cannot connect');
   target.reset();
   let opened = 0;
   let reset = 0;
@@ -144,11 +154,16 @@ export async function stallScenario(target: TargetControl, streams = 500, limitM
   let open = 0;
   let over = false;
   const started = performance.now();
+  const room = (client: QUICClient): number =>
+    client.connection.closed
+      ? 0
+      : (
+          client.connection as unknown as { conn: { peerStreamsLeftBidi(): number } }
+        ).conn.peerStreamsLeftBidi();
   const attack = (async () => {
     while (opened < streams && performance.now() - started < limitMs) {
-      const room = (client.connection as unknown as { conn: { peerStreamsLeftBidi(): number } })
-        .conn;
-      if (room.peerStreamsLeftBidi() === 0) {
+      const client = clients.find((c) => room(c) > 0);
+      if (client === undefined) {
         await sleep(100);
         continue;
       }
@@ -174,9 +189,10 @@ export async function stallScenario(target: TargetControl, streams = 500, limitM
   const loaded = await honestPings(honest, target.addr, () => over);
   await attack;
   const loop = await target.loop();
-  await client.destroy({ force: true }).catch(() => {});
+  await Promise.all(clients.map((c) => c.destroy({ force: true }).catch(() => {})));
   await honest.close();
   return {
+    connections: clients.length,
     streams_opened: opened,
     streams_dropped: reset,
     peak_open_streams: peakOpen,

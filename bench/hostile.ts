@@ -390,7 +390,7 @@ async function main(): Promise<void> {
     }
     if (stall !== null) {
       lines.push(
-        `stall: ${stall.streams_opened} streams left mid-frame on one connection ` +
+        `stall: ${stall.streams_opened} streams left mid-frame on ${stall.connections} connections from one host ` +
           `(${stall.peak_open_streams} open at once), ${stall.streams_dropped} dropped in ` +
           `${stall.seconds} s; honest p99 ${stall.honest_p99_ms_before} -> ` +
           `${stall.honest_p99_ms_during} ms; longest loop stall ${stall.loop_delay_max_ms} ms`,
