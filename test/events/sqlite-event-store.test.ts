@@ -475,3 +475,29 @@ test('writer thread: settled() resolves once the thread wrote everything handed 
   const db = closeAtCleanup(dir, new Database(join(dir, 'events.db'), { readonly: true }));
   assert.equal(db.prepare('SELECT max(seq) FROM snapshots').pluck().get(), 25);
 });
+
+test('writer thread: a peer ID that retention deleted and a later row names again reads back as that peer', (t) => {
+  const dir = tempDataDir(t);
+  const store = closeAtCleanup(dir, SqliteEventStore.open(dir));
+  const seen = (peer: string, at: number): NewEvent => ({
+    type: 'peer_seen',
+    at,
+    peer,
+    key: null,
+    lookup: null,
+    data: { id: peer, addr: '10.0.0.1:4433' },
+  });
+  const [x, y] = ['aa'.repeat(32), 'bb'.repeat(32)];
+  store.append(seen(x, 1));
+  store.flush(); // the writer thread now knows x's number
+  // As retention does: the rows go from event_rows, and with the last one naming x, x's
+  // entry in the dictionary, so its number is free for the next new ID.
+  store.db.prepare('DELETE FROM event_rows WHERE seq <= 1').run();
+  const appended = [store.append(seen(y, 2)), store.append(seen(x, 3))];
+  store.flush();
+  assert.deepEqual(
+    [...store.read()].map((e) => [e.seq, e.peer]),
+    appended.map((e) => [e.seq, e.peer]),
+  );
+  assert.deepEqual(store.db.prepare('SELECT id FROM event_ids ORDER BY id').pluck().all(), [x, y]);
+});
