@@ -105,7 +105,8 @@ function rowWriter(db) {
   };
 }
 
-let committed = committedSeq;
+// The database's own tail, if a thread before this one died after a commit it did not report.
+let committed = Math.max(committedSeq, db === null ? 0 : db.prepare('SELECT max(seq) FROM event_rows').pluck().get() ?? 0);
 let injected = null;
 let rowsSinceCheckpoint = 0;
 let idleTimer = null;
@@ -149,6 +150,8 @@ function writeRows(all) {
     return;
   }
   const rows = all.filter((r) => r[0] > committed);
+  // Rows a thread before this one committed without telling (it died): committed all the same.
+  if (rows.length === 0) send({ kind: 'committed', seq: committed });
   if (rows.length === 0 || rows[0][0] !== committed + 1) return; // a resend follows a failure
   try {
     if (injected !== null) throw Object.assign(new Error(injected.message), { code: injected.code });

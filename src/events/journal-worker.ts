@@ -40,6 +40,7 @@ export interface JournalWorkerOptions {
 }
 
 const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
+const YOUNG_GENERATION_MB = 6;
 
 export class JournalWorker {
   private readonly worker: Worker;
@@ -56,11 +57,13 @@ export class JournalWorker {
     const { onAnswer: _, ...data } = options;
     this.worker = new Worker(JOURNAL_WORKER_SOURCE, {
       eval: true,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       workerData: { ...data, port: port2, signal: this.signal, sqlitePath },
       transferList: [port2],
     });
     this.worker.unref();
     this.worker.on('error', (error) => {
+      if (this.closed) return;
       this.crashed = `journal writer thread failed: ${error.message}`;
       this.handle({ kind: 'failed', seq: -1, error: this.crashed });
     });

@@ -20,7 +20,8 @@ import { chainHash, type EventRow } from './hash-chain.js';
 import { readAnchor } from './log-meta.js';
 import { applyMigrations, checkMigrated } from './migrations.js';
 import { verifyTail } from './verify-log.js';
-import { JournalWorker, type WorkerAnswer } from './journal-worker.js';
+import type { WorkerAnswer } from './journal-worker.js';
+import { JournalThread } from './journal-thread.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 export const EVENTS_DB_FILE = 'events.db';
@@ -41,6 +42,8 @@ const THREAD_CHECKPOINT_ROWS = 20_000;
 const THREAD_IDLE_CHECKPOINT_MS = 1_000;
 const THREAD_BUSY_TIMEOUT_MS = 5_000; // the writer thread may wait for a lock: no one stalls
 const THREAD_WAIT_MS = 10_000; // a synchronous flush gives up (and pauses) after this
+// The writer thread stops after a quiet minute (journal-thread.ts); the next write starts one.
+const THREAD_REST_MS = 60_000;
 
 export interface SqliteEventStoreOptions {
   /** Commit when this many events are pending (group commit). */
@@ -75,12 +78,21 @@ export interface SqliteEventStoreOptions {
   commitReportFd?: number;
   /** How long the writer thread waits for another connection's lock before pausing. */
   writerBusyTimeoutMs?: number;
+  /** The writer thread stops after this long with nothing to write (default a minute). */
+  writerRestMs?: number;
+  /** Schedules the writer thread's rest check (default: an unref'ed setTimeout). */
+  setRestTimer?: (fire: () => void, delayMs: number) => TimerHandle;
   /** Called when a snapshot written by the writer thread could not be saved. */
   onSnapshotError?: (error: string) => void;
   /** Hex node public key for checkpoint signatures at open (else taken from the log). */
   pk?: string;
   cacheMib?: number;
   keepSnapshots?: number;
+}
+
+function unrefTimer(fire: () => void, delayMs: number): TimerHandle {
+  const timer = setTimeout(fire, delayMs).unref();
+  return { cancel: () => clearTimeout(timer) };
 }
 
 function rowToEvent(row: EventRow): StoredEvent {
@@ -98,7 +110,8 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly insertBatch: (rows: EventRow[]) => void;
   private checkpointer: WalCheckpointer | null = null;
-  private writer: JournalWorker | null = null;
+  /** The writer thread (thread mode), null inline. */
+  private writer: JournalThread | null = null;
   /** How many of `pending` the writer thread has been sent (thread mode). */
   private sent = 0;
   /** Failed commits reported by the writer thread so far. */
@@ -294,16 +307,21 @@ export class SqliteEventStore implements EventStore {
 
   private startWriter(path: string): void {
     const background = this.options.checkpointInWorker !== false;
-    this.writer = new JournalWorker({
+    this.writer = new JournalThread({
       file: path,
       dataDir: this.dataDir,
       cacheMib: this.options.cacheMib ?? DEFAULT_CACHE_MIB,
       busyTimeoutMs: this.options.writerBusyTimeoutMs ?? THREAD_BUSY_TIMEOUT_MS,
-      committedSeq: this.seq,
+      committedSeq: () => (this.pending.length > 0 ? this.pending[0]!.seq - 1 : this.seq),
       checkpointRows: background ? THREAD_CHECKPOINT_ROWS : Number.MAX_SAFE_INTEGER,
       idleCheckpointMs: background ? THREAD_IDLE_CHECKPOINT_MS : 2 ** 31 - 1,
       commitReportFd: this.options.commitReportFd ?? null,
       onAnswer: (answer) => this.onWriterAnswer(answer),
+      isIdle: () =>
+        this.pending.length === 0 && this.isSettled() && this.settledWaiters.length === 0,
+      restMs: this.options.writerRestMs ?? THREAD_REST_MS,
+      setRestTimer: this.options.setRestTimer ?? unrefTimer,
+      closeTimeoutMs: THREAD_WAIT_MS,
     });
   }
 
@@ -348,6 +366,11 @@ export class SqliteEventStore implements EventStore {
     for (const resolve of this.settledWaiters.splice(0)) resolve();
   }
 
+  /** Whether the writer thread runs now (it stops at rest; inline: false). */
+  get writerRunning(): boolean {
+    return this.writer?.running ?? false;
+  }
+
   /** Fault injection for tests of the writer thread: its writes fail until called with null. */
   injectWriteFailure(error: { message: string; code: string } | null): void {
     invariant(this.writer !== null, 'injectWriteFailure needs the writer thread');
@@ -388,12 +411,7 @@ export class SqliteEventStore implements EventStore {
       if (!this.tryFlush()) this.armRetry();
     };
     const delayMs = this.options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
-    if (this.options.setRetryTimer) {
-      this.retryTimer = this.options.setRetryTimer(retry, delayMs);
-    } else {
-      const timer = setTimeout(retry, delayMs).unref();
-      this.retryTimer = { cancel: () => clearTimeout(timer) };
-    }
+    this.retryTimer = (this.options.setRetryTimer ?? unrefTimer)(retry, delayMs);
   }
 
   /**
@@ -508,7 +526,7 @@ export class SqliteEventStore implements EventStore {
     this.retryTimer?.cancel();
     this.retryTimer = null;
     this.checkpointer?.stop();
-    this.writer?.close(THREAD_WAIT_MS);
+    this.writer?.close();
     this.db.close();
     this.lock?.release();
     if (!flushed)

@@ -501,3 +501,56 @@ test('writer thread: a peer ID that retention deleted and a later row names agai
   );
   assert.deepEqual(store.db.prepare('SELECT id FROM event_ids ORDER BY id').pluck().all(), [x, y]);
 });
+
+test('writer thread: it stops at rest, and the next append starts another that carries on the chain', (t) => {
+  const dir = tempDataDir(t);
+  const rest: { fire: (() => void) | null } = { fire: null };
+  const store = closeAtCleanup(
+    dir,
+    SqliteEventStore.open(dir, {
+      writerRestMs: 0,
+      setRestTimer: (fire) => {
+        rest.fire = fire;
+        return { cancel: () => (rest.fire = null) };
+      },
+    }),
+  );
+  const events = mixedEvents(20);
+  events.slice(0, 10).forEach((e) => store.append(e));
+  store.flush();
+  assert.equal(store.writerRunning, true);
+  rest.fire!();
+  assert.equal(store.writerRunning, false, 'nothing to write: the thread stopped');
+  events.slice(10).forEach((e) => store.append(e));
+  store.flush();
+  assert.equal(store.writerRunning, true);
+  assert.equal(committedCount(dir), 20);
+  store.close();
+  assert.ok(verifyLog(dir).ok);
+});
+
+test('writer thread: it does not stop while rows wait to be written', (t) => {
+  const dir = tempDataDir(t);
+  const rest: { fire: (() => void) | null } = { fire: null };
+  const manual = manualSchedule();
+  const store = closeAtCleanup(
+    dir,
+    SqliteEventStore.open(dir, {
+      writerRestMs: 0,
+      schedule: manual.schedule,
+      setRestTimer: (fire) => {
+        rest.fire = fire;
+        return { cancel: () => (rest.fire = null) };
+      },
+    }),
+  );
+  const events = mixedEvents(20);
+  events.slice(0, 10).forEach((e) => store.append(e));
+  store.flush();
+  events.slice(10).forEach((e) => store.append(e)); // queued, not handed over yet
+  rest.fire!();
+  assert.equal(store.writerRunning, true);
+  assert.notEqual(rest.fire, null, 'checked again later');
+  store.flush();
+  assert.equal(committedCount(dir), 20);
+});
