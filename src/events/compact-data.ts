@@ -87,19 +87,33 @@ const ROW_FRAGMENTS = DATA_CODES.filter(([, fragment]) => typeof fragment !== 's
  * this one-pass encoder and the migration's replace() chain may differ in what they shorten.
  */
 export function encodeData(data: string, peer: string | null, key: string | null): Buffer | string {
+  const text = encodedDataText(data, peer, key);
+  return text === null ? data : Buffer.from(text, 'utf8');
+}
+
+/**
+ * The text whose UTF-8 bytes are the stored BLOB, or null when `data` is stored verbatim. The
+ * journal's writer thread makes the bytes (journal-worker.ts): the event loop does the
+ * replacing and hands over strings, which cross threads cheaper than a Buffer per row.
+ */
+export function encodedDataText(
+  data: string,
+  peer: string | null,
+  key: string | null,
+): string | null {
   if (
     CONTROL.test(data) ||
     (peer !== null && CONTROL.test(peer)) ||
     (key !== null && CONTROL.test(key))
   )
-    return data;
+    return null;
   let text = data;
   for (const [code, fragment] of ROW_FRAGMENTS) {
     const from = fragmentText(fragment, peer, key);
-    if (from !== null) text = text.replaceAll(from, String.fromCharCode(code));
+    if (from !== null && text.includes(from))
+      text = text.replaceAll(from, String.fromCharCode(code));
   }
-  text = text.replace(STATIC_PATTERN, (match) => STATIC_CODES.get(match)!);
-  return Buffer.from(text, 'utf8');
+  return text.replace(STATIC_PATTERN, (match) => STATIC_CODES.get(match)!);
 }
 
 const EXPANSIONS: ReadonlyMap<string, Fragment> = new Map(
@@ -174,6 +188,28 @@ export type InsertedRow = [
   Buffer | string,
   Buffer | string,
 ];
+
+/**
+ * What the writer thread is handed per row: the text columns, then `data` as the encoded text
+ * (BLOB) or verbatim (TEXT, when `blob` is false), and the hash in hex; the thread turns the
+ * encoded text and a lowercase hex hash into bytes as encodeData and encodeHash would.
+ */
+export type HandedRow = [
+  number,
+  number,
+  string,
+  string | null,
+  string | null,
+  number | null,
+  string,
+  boolean,
+  string,
+];
+
+export function handedRow(r: EventRow): HandedRow {
+  const text = encodedDataText(r.data, r.peer, r.key);
+  return [r.seq, r.at, r.type, r.peer, r.key, r.lookup, text ?? r.data, text !== null, r.hash];
+}
 
 export function storedRow(r: EventRow): InsertedRow {
   return [

@@ -4,9 +4,10 @@
  * loop. Plain CommonJS evaluated from a string, so it runs the same from src/ (tsx) and dist/.
  *
  * Protocol, on the MessagePort in workerData.port (FIFO both ways):
- *   in:  { kind: 'rows', rows: [[seq, at, type, peer, key, lookup, data, hash], ...] }
- *          (data and hash in their stored form, compact-data.ts; type, peer and key as text,
- *          interned here into event_types and event_ids)
+ *   in:  { kind: 'rows', rows: [[seq, at, type, peer, key, lookup, data, blob, hash], ...] }
+ *          (compact-data.ts, handedRow: data as the encoded text when blob is true, stored as
+ *          its UTF-8 bytes, else verbatim; the hex hash stored as its 32 bytes; type, peer
+ *          and key as text, interned here into event_types and event_ids)
  *        { kind: 'snapshot', id, snapshot, keep }   after the rows it covers
  *        { kind: 'inject', error: { message, code } | null }   fault injection for tests
  *        { kind: 'close' }
@@ -24,6 +25,7 @@ const path = require('node:path');
 const { port, file, dataDir, cacheMib, busyTimeoutMs, committedSeq, signal, checkpointRows, idleCheckpointMs, sqlitePath, commitReportFd } = workerData;
 // Resolved by the main thread: an eval'd worker resolves bare names from the working directory.
 const Database = require(sqlitePath);
+const HASH_HEX = /^[0-9a-f]{64}$/; // as compact-data.ts encodeHash
 const ID_CACHE_ENTRIES = 8192; // peer IDs and keys remembered (~1 MB); the rest are looked up
 
 // An error at open (the file gone, no permission) answers every later write, so a main
@@ -92,8 +94,8 @@ function rowWriter(db) {
         r[3] === null ? null : intern(ids, r[3], idNumber, addId),
         r[4] === null ? null : intern(ids, r[4], idNumber, addId),
         r[5],
-        r[6],
-        r[7],
+        r[7] ? Buffer.from(r[6], 'utf8') : r[6],
+        HASH_HEX.test(r[8]) ? Buffer.from(r[8], 'hex') : r[8],
       );
   }).immediate;
   return (rows) => {

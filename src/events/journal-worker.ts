@@ -6,7 +6,7 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import type { SnapshotRecord } from './event-store.js';
-import { storedRow } from './compact-data.js';
+import { handedRow } from './compact-data.js';
 import type { EventRow } from './hash-chain.js';
 import { JOURNAL_WORKER_SOURCE } from './journal-worker-source.js';
 
@@ -40,6 +40,8 @@ export interface JournalWorkerOptions {
 }
 
 const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
+// The thread's garbage is a batch of rows at a time (~0.5 MB for 1,000): a small young
+// generation is enough, and a burst cannot grow it to V8's default of tens of MB.
 const YOUNG_GENERATION_MB = 6;
 
 export class JournalWorker {
@@ -57,9 +59,9 @@ export class JournalWorker {
     const { onAnswer: _, ...data } = options;
     this.worker = new Worker(JOURNAL_WORKER_SOURCE, {
       eval: true,
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       workerData: { ...data, port: port2, signal: this.signal, sqlitePath },
       transferList: [port2],
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     this.worker.unref();
     this.worker.on('error', (error) => {
@@ -83,7 +85,7 @@ export class JournalWorker {
   }
 
   sendRows(rows: readonly EventRow[]): void {
-    if (rows.length > 0) this.port.postMessage({ kind: 'rows', rows: rows.map(storedRow) });
+    if (rows.length > 0) this.port.postMessage({ kind: 'rows', rows: rows.map(handedRow) });
   }
 
   sendSnapshot(id: number, snapshot: SnapshotRecord, keep: number): void {
