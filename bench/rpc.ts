@@ -385,8 +385,32 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n' + JSON.stringify(report) + '\n');
 }
 
+/**
+ * `bench/rpc.ts throughput [rounds]`: only the throughput stage, SQLite and memory alternated,
+ * with the CPU per RPC of each: the journal's cost in one quick run.
+ */
+async function throughputOnly(rounds: number): Promise<void> {
+  const runs: Record<StoreKind, ThroughputRun[]> = { sqlite: [], memory: [] };
+  for (let round = 0; round < rounds; round++)
+    for (const kind of ['sqlite', 'memory'] as const)
+      runs[kind].push(await withPair(kind, throughput));
+  const figures = (kind: StoreKind): object => ({
+    per_s: runs[kind].map((r) => r.perSecond),
+    cpu_us_per_rpc: runs[kind].map((r) => r.cpuUsPerRpc),
+  });
+  const best = (kind: StoreKind): number => Math.max(...runs[kind].map((r) => r.perSecond));
+  const report = {
+    bench: 'rpc-throughput',
+    sqlite: figures('sqlite'),
+    memory: figures('memory'),
+    journal_overhead_ratio: Number((best('sqlite') / best('memory')).toFixed(3)),
+  };
+  process.stdout.write(JSON.stringify(report) + '\n');
+}
+
 if (process.argv[1] === SELF) {
   if (process.argv[2] === 'serve') void serve(process.argv[3] as StoreKind);
+  else if (process.argv[2] === 'throughput') void throughputOnly(Number(process.argv[3] ?? ROUNDS));
   else if (process.argv[2] === 'latency')
     void latencyOnly(
       Number(process.argv[3] ?? LATENCY_SAMPLES),
