@@ -15,6 +15,14 @@ import { QUICClient, QUICServer, events, type QUICStream } from '@matrixai/quic'
 import { signingKeyFromSecret } from '../src/core/ed25519.js';
 import { createCertificate } from '../src/net/certificate.js';
 import { clientCrypto, quicConfig, quicLogger, serverCrypto } from '../src/net/quic-options.js';
+
+/**
+ * The node's QUIC settings, with room for the echo's 64 streams in flight: the node grants a
+ * peer 32 (PEER_STREAM_CREDIT) since it pipelines its requests on one stream.
+ */
+function echoConfig(credentials: Parameters<typeof quicConfig>[0]): ReturnType<typeof quicConfig> {
+  return { ...quicConfig(credentials, 60_000), initialMaxStreamsBidi: 128 };
+}
 import { QuicTransport } from '../src/net/quic-transport.js';
 import type { SendOutcome } from '../src/net/transport.js';
 
@@ -78,7 +86,7 @@ async function serve(kind: ServerKind): Promise<void> {
     const credentials = await createCertificate(signingKeyFromSecret(randomBytes(32)));
     const server = new QUICServer({
       crypto: serverCrypto(),
-      config: quicConfig(credentials, 60_000),
+      config: echoConfig(credentials),
       logger: quicLogger('error'),
     });
     server.addEventListener(
@@ -208,7 +216,7 @@ async function bareClient(port: number): Promise<QUICClient> {
     port,
     localHost: '127.0.0.1',
     crypto: clientCrypto(),
-    config: quicConfig(credentials, 60_000),
+    config: echoConfig(credentials),
     logger: quicLogger('error'),
   });
 }
