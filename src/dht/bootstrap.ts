@@ -112,7 +112,9 @@ function restoredClosestFirst(node: NodeDriver): PeerInfo[] {
  * Pings `targets` in order with at most `inFlight` outstanding; reports who answered. A ping
  * that failed before any answer came is sent once more at the end, if one came by then: until
  * the first answer the failure is more likely ours (a process still starting, a loaded
- * machine) than the peer's.
+ * machine) than the peer's. No failure here is a strike: a node that restarts among many (a
+ * dozen processes starting on one loaded host) gets answers later than the RPC timeout from
+ * peers that are up; the lookups and maintenance that follow strike the ones really gone.
  */
 function pingInWaves(
   node: NodeDriver,
@@ -127,11 +129,18 @@ function pingInWaves(
       list.length,
       inFlight,
       (index, settled) =>
-        sendRpc(node, list[index]!, { op: 'ping' }, null, (result) => {
-          if (result.ok) answered.push(result.peer);
-          else if (!retry && answered.length === 0) failedEarly.push(list[index]!);
-          settled();
-        }),
+        sendRpc(
+          node,
+          list[index]!,
+          { op: 'ping' },
+          null,
+          (result) => {
+            if (result.ok) answered.push(result.peer);
+            else if (!retry && answered.length === 0) failedEarly.push(list[index]!);
+            settled();
+          },
+          false,
+        ),
       then,
     );
   pingAll(targets, false, () => {

@@ -53,6 +53,8 @@ export function sendRpc(
   request: Request,
   lookup: number | null,
   done: (result: RpcResult) => void,
+  /** False: a failure is reported but is not a strike (the rejoin's pings, see bootstrap.ts). */
+  strikes = true,
 ): void {
   const rid = node.rid();
   const frame = encodeFrame({ v: 1, rid, from: node.selfWire, body: { req: request } });
@@ -92,7 +94,12 @@ export function sendRpc(
       node.rtt.observe(latencyMs);
       node.reach.noteVerified(result.peer);
       observe(node, result.peer);
-    } else if (target.identity !== null && !result.answered && !failedOnOurSide(node, outcome)) {
+    } else if (
+      strikes &&
+      target.identity !== null &&
+      !result.answered &&
+      !failedOnOurSide(node, outcome)
+    ) {
       node.apply(decideStrike(node, target, result.error, node.context()));
     }
     done(result);

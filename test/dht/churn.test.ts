@@ -158,3 +158,30 @@ test('a rejoin pings again, once it has an answer, the restored peers that faile
     assert.deepEqual([...restarted.store.read({ type: 'peer_failed', afterSeq: fromSeq })], []);
   });
 });
+
+test('a rejoin ping that times out after the first answer is no strike either', () => {
+  seeded(117, (seed) => {
+    const sim = createSimulation({ seed, nodes: 30 });
+    sim.bootstrapAll();
+    sim.runUntilIdle();
+    // Given a restarted node one of whose farthest restored peers is down
+    sim.stopNode(0, { crash: true });
+    const restarted = sim.restartNode(0);
+    const restoredPeers = [...restarted.node.state.routing.byId.values()];
+    const farthest = restoredPeers.at(-1)!;
+    const down = sim.nodes.findIndex((n) => n.identity.idHex === farthest.peer.identity.idHex);
+    sim.stopNode(down, { crash: true });
+    const fromSeq = restarted.store.lastSeq;
+    let result: BootstrapResult | undefined;
+    // when its rejoin pings it after others answered
+    sim.node(0).rejoin([], (r) => (result = r));
+    sim.runUntilIdle();
+    // then the ping timed out, every other peer answered, and nobody got a strike.
+    const timedOut = [...restarted.store.read({ type: 'rpc_completed', afterSeq: fromSeq })].filter(
+      (event) => event.type === 'rpc_completed' && event.data.outcome === 'timeout',
+    );
+    assert.equal(timedOut.length, 1);
+    assert.equal(result?.answered, restoredPeers.length - 1);
+    assert.deepEqual([...restarted.store.read({ type: 'peer_failed', afterSeq: fromSeq })], []);
+  });
+});
