@@ -1,9 +1,8 @@
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
-import type { QuicTransport } from '../../src/net/quic-transport.js';
 import { peekRid } from '../../src/net/stream-pipeline.js';
 import type { RequestHandler } from '../../src/net/transport.js';
+import { SendFaults } from '../support/dgram-sends.js';
 import { Transports, answered, ask, echo, ridFrame } from './quic-fixtures.js';
 
 /**
@@ -15,30 +14,16 @@ import { Transports, answered, ask, echo, ridFrame } from './quic-fixtures.js';
  */
 
 // Datagrams from one local port to one remote port vanish, as behind a firewall that drops.
-const dropped = new Set<string>();
-type Send = (this: dgram.Socket, ...args: unknown[]) => void;
-const sockets = dgram.Socket.prototype as unknown as { send: Send };
-const realSend = sockets.send;
-sockets.send = function send(this: dgram.Socket, ...args: unknown[]) {
-  const port = typeof args[1] === 'number' && typeof args[2] === 'string' ? args[1] : args[3];
-  const callback = args.findLast((arg) => typeof arg === 'function') as
-    ((error: Error | null) => void) | undefined;
-  if (!dropped.has(`${this.address().port}>${String(port)}`)) return realSend.apply(this, args);
-  if (callback !== undefined) process.nextTick(callback, null);
-};
-
-function portOf(transport: QuicTransport): number {
-  return Number(transport.localAddr.split(':').pop());
-}
+const faults = new SendFaults();
 
 const transports = new Transports();
 afterEach(async () => {
-  dropped.clear();
+  faults.clear();
   await transports.closeAll();
 });
 after(async () => {
   await transports.closeAll();
-  sockets.send = realSend;
+  faults.restore();
 });
 
 describe('QuicTransport: a pooled connection that went dead', () => {
@@ -49,9 +34,9 @@ describe('QuicTransport: a pooled connection that went dead', () => {
     answered(await ask(a, b.localAddr, ridFrame(1)));
     const pooled = a.connectionTo(b.localAddr);
     // b restarts on the same port, and its goodbye never reaches a: a's connection is dead.
-    dropped.add(`${portOf(b)}>${portOf(a)}`);
+    faults.drop(b, a);
     await b.close();
-    dropped.clear();
+    faults.clear();
     const restarted = await transports.start({ bind: b.localAddr });
     restarted.listen(echo);
 
@@ -71,11 +56,11 @@ describe('QuicTransport: a pooled connection that went dead', () => {
     const b = await transports.start();
     b.listen(echo);
     answered(await ask(a, b.localAddr, ridFrame(1)));
-    dropped.add(`${portOf(b)}>${portOf(a)}`);
+    faults.drop(b, a);
 
     const blackholed = await ask(a, b.localAddr, ridFrame(2), 300);
     const pooledAfterTimeout = a.connectionTo(b.localAddr);
-    dropped.clear();
+    faults.clear();
     const lifted = await ask(a, b.localAddr, ridFrame(3), 3_000);
 
     assert.equal(blackholed.ok || blackholed.failure, 'timeout');

@@ -1,7 +1,6 @@
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
-import type { QuicTransport } from '../../src/net/quic-transport.js';
+import { SendFaults } from '../support/dgram-sends.js';
 import { Transports, answered, ask, echo, frameOf } from './quic-fixtures.js';
 
 /**
@@ -14,27 +13,7 @@ import { Transports, answered, ask, echo, frameOf } from './quic-fixtures.js';
  */
 
 // Sends from one local port to one remote port fail with an errno, as sendto(2) would.
-const refused = new Map<string, string>();
-type Send = (this: dgram.Socket, ...args: unknown[]) => void;
-const sockets = dgram.Socket.prototype as unknown as { send: Send };
-const realSend = sockets.send;
-sockets.send = function send(this: dgram.Socket, ...args: unknown[]) {
-  const port = typeof args[1] === 'number' && typeof args[2] === 'string' ? args[1] : args[3];
-  const callback = args.findLast((arg) => typeof arg === 'function') as
-    ((error: Error | null) => void) | undefined;
-  const code = refused.get(`${this.address().port}>${String(port)}`);
-  if (code === undefined || callback === undefined) return realSend.apply(this, args);
-  const error = Object.assign(new Error(`send ${code}`), { code, errno: -1, syscall: 'send' });
-  process.nextTick(callback, error);
-};
-
-function portOf(transport: QuicTransport): number {
-  return Number(transport.localAddr.split(':').pop());
-}
-
-function refuse(from: QuicTransport, to: QuicTransport, code: string): void {
-  refused.set(`${portOf(from)}>${portOf(to)}`, code);
-}
+const faults = new SendFaults();
 
 const transports = new Transports();
 const uncaught: unknown[] = [];
@@ -44,14 +23,14 @@ const onUncaught = (error: unknown): void => {
 process.on('uncaughtException', onUncaught);
 process.on('unhandledRejection', onUncaught);
 afterEach(async () => {
-  refused.clear();
+  faults.clear();
   await transports.closeAll();
 });
 after(async () => {
   await transports.closeAll();
   process.off('uncaughtException', onUncaught);
   process.off('unhandledRejection', onUncaught);
-  sockets.send = realSend;
+  faults.restore();
 });
 
 describe('QuicTransport: local send errors cost only the RPCs they concern', () => {
@@ -66,7 +45,7 @@ describe('QuicTransport: local send errors cost only the RPCs they concern', () 
       answered(await ask(a, c.localAddr, frameOf(1))); // a pooled connection a -> c
       answered(await ask(c, a.localAddr, frameOf(2))); // and one c -> a
 
-      refuse(a, c, code);
+      faults.refuse(a, c, code);
       const onPooled = await ask(a, c.localAddr, frameOf(3), 3_000);
       const replyRefused = await ask(c, a.localAddr, frameOf(4), 500);
 
@@ -76,7 +55,7 @@ describe('QuicTransport: local send errors cost only the RPCs they concern', () 
       assert.equal(fresh.ok, false);
       assert.deepEqual(answered(await ask(b, a.localAddr, frameOf(6))), frameOf(6));
       assert.deepEqual(answered(await ask(a, b.localAddr, frameOf(7))), frameOf(7));
-      refused.clear();
+      faults.clear();
       assert.deepEqual(answered(await ask(a, c.localAddr, frameOf(8))), frameOf(8));
       assert.deepEqual(uncaught, []);
     });
@@ -88,10 +67,10 @@ describe('QuicTransport: local send errors cost only the RPCs they concern', () 
     b.listen(echo);
     answered(await ask(a, b.localAddr, frameOf(1)));
 
-    refuse(a, b, 'ENOBUFS');
+    faults.refuse(a, b, 'ENOBUFS');
     const pending = ask(a, b.localAddr, frameOf(2), 5_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    refused.clear();
+    faults.clear();
 
     assert.deepEqual(answered(await pending), frameOf(2));
     assert.deepEqual(uncaught, []);
