@@ -7,6 +7,7 @@ import type { ReachabilityMode } from './config.js';
 import { ObservedAddresses } from './observed-address.js';
 import { admissionKeys, INVALID_HOST } from './rate-limiter.js';
 import { NAT_MAPPING_WINDOW_MS } from './reachability-evidence.js';
+import type { ReachabilityStatus, Round } from './reachability-round.js';
 
 /**
  * What a node knows about its own reachability (issue 15; the checks are in reachability.ts):
@@ -15,7 +16,7 @@ import { NAT_MAPPING_WINDOW_MS } from './reachability-evidence.js';
  * peers (third parties for others' checks).
  */
 
-export type ReachabilityStatus = 'unknown' | 'reachable' | 'unreachable';
+export type { ReachabilityStatus };
 
 /**
  * Hosts remembered as contacted within NAT_MAPPING_WINDOW_MS (about 1.5 MB): past the bound the
@@ -26,26 +27,17 @@ const MAX_CONTACTED = 16_384;
 /** Verified peers remembered as possible third parties (clients are not in the table). */
 const MAX_RECENT = 64;
 
-/** One check: its tokens and what came of them. */
-export interface Round {
-  readonly tokens: string[];
-  forwarded: number;
-  counted: string[];
-  inconclusive: number;
-}
-
 export class Reachability {
   status: ReachabilityStatus = 'unknown';
   sinceMs: number;
   reason = 'not checked yet';
   readonly observed: ObservedAddresses;
-  /** Pending check tokens (hex) → their round. */
-  readonly pending = new Map<string, Round>();
+  /** The check round under way (reachability-round.ts), if any: one at a time. */
+  round: Round | null = null;
   /** Created by the first contact noted: a node that runs no checks never needs it. */
   private contacted: Map<string, number> | null = null;
   /** Oldest first; the peer objects are the process's shared ones (sharedInterner.peer). */
   private readonly recent: TablePeer[] = [];
-  checking = false;
   /** Consecutive rounds in which third nodes dialled and nothing arrived. */
   silentRounds = 0;
 

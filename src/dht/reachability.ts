@@ -1,13 +1,13 @@
 import { parseAddress, sourceHost } from '../core/address.js';
-import { toHex } from '../core/bytes.js';
 import { Caps, type PeerInfo } from '../core/node-info.js';
 import { lookup } from './iterative-lookup.js';
 import type { DhtConfig } from './config.js';
 import type { NodeDriver } from './node-context.js';
 import { judgeInbound } from './reachability-evidence.js';
 import type { Request } from '../net/messages.js';
-import type { ReachabilityStatus, Round } from './reachability-state.js';
-import { sendRpc } from './rpc-client.js';
+import type { ReachabilityStatus } from './reachability-state.js';
+import { openRound, roundStep, type Round, type RoundInput } from './reachability-round.js';
+import { sendRpc, type RpcResult } from './rpc-client.js';
 
 /**
  * Reachability (issue 15 item 2; docs/protocol.md "Reachability"). A node learns whether
@@ -22,8 +22,6 @@ import { sendRpc } from './rpc-client.js';
 
 /** Peers asked per check, each to have a third node dial us. */
 const ASKED_PER_CHECK = 3;
-/** Peers that said they forwarded, with no probe at all arriving, before we say unreachable. */
-const FORWARDS_FOR_UNREACHABLE = 2;
 
 /** The caps a node advertises: its configured caps, without DHT unless its mode and reachability allow it. */
 export function advertisedCaps(node: NodeDriver): number {
@@ -56,37 +54,63 @@ export function nextCheckInMs(status: ReachabilityStatus, config: DhtConfig): nu
 }
 
 /**
- * One check: ask a few peers on distinct hosts to have a third node dial us, then wait for
- * probes. Their answers also tell us how they observe our address (the agreement input).
+ * One check, if none is under way: a round (reachability-round.ts) asks a few peers on
+ * distinct hosts to have a third node dial us, then waits for probes. Their answers also tell
+ * us how they observe our address (the agreement input).
  */
 export function checkReachability(node: NodeDriver): void {
   const { reach } = node;
-  if (reach.checking) return;
+  if (reach.round !== null) return;
   const asked = peersToAsk(node);
-  if (asked.length === 0) return;
-  reach.checking = true;
-  const round: Round = { tokens: [], forwarded: 0, counted: [], inconclusive: 0 };
-  let waiting = asked.length;
-  for (const peer of asked) {
-    const token = node.random.bytes(16);
-    round.tokens.push(toHex(token));
-    reach.pending.set(toHex(token), round);
-    sendRpc(node, peer, { op: 'dial_back', token }, null, (result) => {
-      if (result.ok && result.response.op === 'dialing') {
-        noteObserved(node, result.response.observed, result.peer.addr);
-        if (result.response.asked) round.forwarded++;
-      }
-      if (--waiting === 0) node.afterMs(node.config.probeWaitMs, () => conclude(node, round));
-    });
-  }
+  const tokens = asked.map(() => node.random.bytes(16));
+  const round = openRound();
+  reach.round = round;
+  feedRound(node, round, { type: 'start', asked, tokens });
 }
 
 /** A `probe` arrived from `remote` with `tokenHex`: it counts only as any request would. */
 export function probeArrived(node: NodeDriver, tokenHex: string, remote: string): void {
-  const round = node.reach.pending.get(tokenHex);
-  if (round === undefined) return;
-  if (judge(node, remote, node.timers.now()) === 'proof') round.counted.push(remote);
-  else round.inconclusive++;
+  const { round } = node.reach;
+  if (round === null) return;
+  const proof = judge(node, remote, node.timers.now()) === 'proof';
+  feedRound(node, round, { type: 'probed', tokenHex, remote, proof });
+}
+
+/** The round's driver: decides with `roundStep`, then acts on the effects in order. */
+function feedRound(node: NodeDriver, round: Round, input: RoundInput): void {
+  const { reach } = node;
+  const context = {
+    status: reach.status,
+    silentRounds: reach.silentRounds,
+    probeWaitMs: node.config.probeWaitMs,
+  };
+  const output = roundStep(round, input, context);
+  if (output.over && reach.round === round) reach.round = null;
+  for (const effect of output.effects) {
+    switch (effect.type) {
+      case 'send':
+        sendRpc(node, effect.peer, effect.request, null, (result) =>
+          feedRound(node, round, roundOutcome(effect.tag, result)),
+        );
+        break;
+      case 'vote':
+        noteObserved(node, effect.observed, effect.observerAddr);
+        break;
+      case 'arm':
+        node.afterMs(effect.afterMs, () => feedRound(node, round, { type: 'timer' }));
+        break;
+    }
+  }
+  if (output.verdict === null) return;
+  reach.silentRounds = output.verdict.silentRounds;
+  const { status } = output.verdict;
+  if (status !== null) setStatus(node, status.status, status.reason);
+}
+
+function roundOutcome(tag: number, result: RpcResult): RoundInput {
+  return result.ok
+    ? { type: 'answered', tag, response: result.response, peerAddr: result.peer.addr }
+    : { type: 'failed', tag };
 }
 
 /** A verified request arrived from `addr`: proof of reachability when nothing of ours invited it. */
@@ -122,44 +146,6 @@ export function noteObserved(node: NodeDriver, observed: string, observerAddr: s
   // Reachability belongs to an address: a new one is checked again at once.
   if (agreed !== null && node.config.reachabilityChecks)
     node.afterMs(0, () => checkReachability(node));
-}
-
-/** What a finished round says: the status to set, if any, and the silent rounds in a row. */
-export interface RoundVerdict {
-  readonly status: { readonly status: ReachabilityStatus; readonly reason: string } | null;
-  readonly silentRounds: number;
-}
-
-/**
- * Judges a finished round: a probe that counted proves reachability; a round in which enough
- * peers had a third node dial us and nothing at all arrived is a silent one, and makes us
- * unreachable, but one silent round does not undo a confirmation (a lost probe, a busy third
- * node); anything else (inconclusive probes, too few forwards) changes nothing.
- */
-export function judgeRound(
-  status: ReachabilityStatus,
-  silentRounds: number,
-  round: Round,
-): RoundVerdict {
-  if (round.counted.length > 0) {
-    const reason = `probed unsolicited by ${round.counted.join(', ')}`;
-    return { status: { status: 'reachable', reason }, silentRounds: 0 };
-  }
-  if (round.inconclusive > 0 || round.forwarded < FORWARDS_FOR_UNREACHABLE)
-    return { status: null, silentRounds };
-  const silent = silentRounds + 1;
-  if (status === 'reachable' && silent < 2) return { status: null, silentRounds: silent };
-  const reason = `${round.forwarded} peers had a third node dial us; none got through`;
-  return { status: { status: 'unreachable', reason }, silentRounds: silent };
-}
-
-function conclude(node: NodeDriver, round: Round): void {
-  const { reach } = node;
-  for (const token of round.tokens) reach.pending.delete(token);
-  reach.checking = false;
-  const verdict = judgeRound(reach.status, reach.silentRounds, round);
-  reach.silentRounds = verdict.silentRounds;
-  if (verdict.status !== null) setStatus(node, verdict.status.status, verdict.status.reason);
 }
 
 function setStatus(node: NodeDriver, status: ReachabilityStatus, reason: string): void {

@@ -1,13 +1,31 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeConfig } from '../../src/dht/config.js';
-import { judgeRound, nextCheckInMs } from '../../src/dht/reachability.js';
-import type { Round } from '../../src/dht/reachability-state.js';
+import { nextCheckInMs } from '../../src/dht/reachability.js';
+import {
+  judgeRound,
+  openRound,
+  roundStep,
+  type Round,
+  type RoundContext,
+} from '../../src/dht/reachability-round.js';
+import { toHex } from '../../src/core/bytes.js';
+import { Caps, type PeerInfo } from '../../src/core/node-info.js';
+import type { Response } from '../../src/net/messages.js';
+import { identity } from './given.js';
 
 /** Reachability rounds judged as values (issue 15; docs/protocol.md): given/when/then. */
 
 function round(fields: Partial<Round>): Round {
-  return { tokens: [], forwarded: 0, counted: [], inconclusive: 0, ...fields };
+  return {
+    tokens: [],
+    waiting: 0,
+    forwarded: 0,
+    counted: [],
+    inconclusive: 0,
+    over: false,
+    ...fields,
+  };
 }
 
 test('given any status, when a round counted a probe, then reachable, naming the probers, and no silent rounds', () => {
@@ -53,4 +71,128 @@ test('given the default settings, then the next check is due in 20 s until reach
     (['unknown', 'unreachable', 'reachable'] as const).map((s) => nextCheckInMs(s, config)),
     [20_000, 20_000, 600_000],
   );
+});
+
+/** A round as a machine: `roundStep` given/when/then, without a node or a network. */
+
+const ASKED: readonly PeerInfo[] = ['198.18.1.1:4433', '198.18.2.1:4433', '198.18.3.1:4433'].map(
+  (addr) => ({ identity: identity(), addr, caps: Caps.DHT }),
+);
+const TOKENS = [1, 2, 3].map((n) => new Uint8Array(16).fill(n));
+const UNKNOWN: RoundContext = { status: 'unknown', silentRounds: 0, probeWaitMs: 5_000 };
+
+function dialing(asked: boolean, observed = '203.0.113.7:4433'): Response {
+  return { op: 'dialing', observed, asked };
+}
+
+/** A round of the three peers, started. */
+function started(context = UNKNOWN): Round {
+  const round = openRound();
+  roundStep(round, { type: 'start', asked: ASKED, tokens: TOKENS }, context);
+  return round;
+}
+
+test('given three peers to ask, when the round starts, then one dial_back each, in order, with its token, and nothing armed', () => {
+  const round = openRound();
+  assert.deepEqual(roundStep(round, { type: 'start', asked: ASKED, tokens: TOKENS }, UNKNOWN), {
+    effects: ASKED.map((peer, tag) => ({
+      type: 'send',
+      tag,
+      peer,
+      request: { op: 'dial_back', token: TOKENS[tag] },
+    })),
+    over: false,
+    verdict: null,
+  });
+  assert.deepEqual(round.tokens, TOKENS.map(toHex));
+});
+
+test('given nobody to ask, when the round starts, then it is over at once, having sent nothing and judged nothing', () => {
+  assert.deepEqual(roundStep(openRound(), { type: 'start', asked: [], tokens: [] }, UNKNOWN), {
+    effects: [],
+    over: true,
+    verdict: null,
+  });
+});
+
+test('given a started round, when two peers answer and one fails, then each answer is a vote, and the probe wait is armed once, after the last', () => {
+  const round = started();
+  const answered = (tag: number, asked: boolean) =>
+    roundStep(
+      round,
+      { type: 'answered', tag, response: dialing(asked), peerAddr: ASKED[tag]!.addr },
+      UNKNOWN,
+    );
+  const vote = (tag: number) => ({
+    type: 'vote',
+    observed: '203.0.113.7:4433',
+    observerAddr: ASKED[tag]!.addr,
+  });
+  assert.deepEqual(
+    [answered(1, true), roundStep(round, { type: 'failed', tag: 0 }, UNKNOWN), answered(2, false)],
+    [
+      { effects: [vote(1)], over: false, verdict: null },
+      { effects: [], over: false, verdict: null },
+      { effects: [vote(2), { type: 'arm', afterMs: 5_000 }], over: false, verdict: null },
+    ],
+  );
+  assert.equal(round.forwarded, 1);
+});
+
+test('given a round waiting for probes, when a probe that proves arrives and the wait ends, then reachable, naming the prober, and the round is over', () => {
+  const round = started();
+  for (const tag of [0, 1, 2]) roundStep(round, { type: 'failed', tag }, UNKNOWN);
+  const probe = { tokenHex: toHex(TOKENS[1]!), remote: '198.51.100.9:4433', proof: true };
+  assert.deepEqual(roundStep(round, { type: 'probed', ...probe }, UNKNOWN).effects, []);
+  assert.deepEqual(roundStep(round, { type: 'timer' }, UNKNOWN), {
+    effects: [],
+    over: true,
+    verdict: {
+      status: { status: 'reachable', reason: 'probed unsolicited by 198.51.100.9:4433' },
+      silentRounds: 0,
+    },
+  });
+});
+
+test("given two peers forwarded, when only a probe with another round's token arrives, then it is ignored and the round is silent: unreachable", () => {
+  const round = started();
+  for (const tag of [0, 1, 2])
+    roundStep(
+      round,
+      { type: 'answered', tag, response: dialing(tag > 0), peerAddr: ASKED[tag]!.addr },
+      UNKNOWN,
+    );
+  const stray = { tokenHex: toHex(new Uint8Array(16)), remote: '198.51.100.9:4433', proof: true };
+  roundStep(round, { type: 'probed', ...stray }, UNKNOWN);
+  assert.deepEqual(roundStep(round, { type: 'timer' }, UNKNOWN).verdict, {
+    status: { status: 'unreachable', reason: '2 peers had a third node dial us; none got through' },
+    silentRounds: 1,
+  });
+});
+
+test('given reachable, when a round is silent, then the verdict changes no status and counts one silent round; after it, inputs do nothing', () => {
+  const reachable: RoundContext = { ...UNKNOWN, status: 'reachable' };
+  const round = started(reachable);
+  for (const tag of [0, 1, 2])
+    roundStep(
+      round,
+      { type: 'answered', tag, response: dialing(true), peerAddr: ASKED[tag]!.addr },
+      reachable,
+    );
+  const inconclusive = { tokenHex: toHex(TOKENS[0]!), remote: '198.18.1.1:4433', proof: false };
+  assert.deepEqual(roundStep(round, { type: 'timer' }, reachable).verdict, {
+    status: null,
+    silentRounds: 1,
+  });
+  assert.deepEqual(
+    [
+      roundStep(round, { type: 'probed', ...inconclusive }, reachable),
+      roundStep(round, { type: 'timer' }, reachable),
+    ],
+    [
+      { effects: [], over: false, verdict: null },
+      { effects: [], over: false, verdict: null },
+    ],
+  );
+  assert.equal(round.inconclusive, 0, 'a probe after the round is not counted');
 });

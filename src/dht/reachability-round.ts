@@ -1,0 +1,173 @@
+import { toHex } from '../core/bytes.js';
+import type { PeerInfo } from '../core/node-info.js';
+import type { Response } from '../net/messages.js';
+
+/**
+ * One reachability check round as a machine (issue 15 item 2, issue 10 item 1): ask a few
+ * peers on distinct hosts (`dial_back`) to have a third node dial us, wait once every answer
+ * is in, then judge what arrived. `roundStep` decides from the round, the input and a context;
+ * the driver (reachability.ts) sends, arms the probe wait, notes the address votes and applies
+ * the verdict, feeding every outcome back in.
+ */
+
+export type ReachabilityStatus = 'unknown' | 'reachable' | 'unreachable';
+
+/** Peers that said they forwarded, with no probe at all arriving, before we say unreachable. */
+const FORWARDS_FOR_UNREACHABLE = 2;
+
+/** What a round has seen so far. */
+export interface Round {
+  /** Our tokens (hex), one per peer asked: a probe carrying another is none of this round's. */
+  readonly tokens: string[];
+  /** Peers asked that have neither answered nor failed yet. */
+  waiting: number;
+  /** Peers that said they asked a third node to dial us. */
+  forwarded: number;
+  /** Where probes that prove reachability came from. */
+  counted: string[];
+  /** Probes that prove nothing (a host we had traffic with, the other family...). */
+  inconclusive: number;
+  over: boolean;
+}
+
+export type RoundInput =
+  /** Ask `asked[i]` with `tokens[i]` (the driver draws both: randomness is an input). */
+  | {
+      readonly type: 'start';
+      readonly asked: readonly PeerInfo[];
+      readonly tokens: readonly Uint8Array[];
+    }
+  /** The peer asked as `tag` answered, from `peerAddr`. */
+  | {
+      readonly type: 'answered';
+      readonly tag: number;
+      readonly response: Response;
+      readonly peerAddr: string;
+    }
+  | { readonly type: 'failed'; readonly tag: number }
+  /** A probe with `tokenHex` came from `remote`; `proof`: it passes the rule any request must. */
+  | {
+      readonly type: 'probed';
+      readonly tokenHex: string;
+      readonly remote: string;
+      readonly proof: boolean;
+    }
+  /** The probe wait is over. */
+  | { readonly type: 'timer' };
+
+export type RoundEffect =
+  | {
+      readonly type: 'send';
+      readonly tag: number;
+      readonly peer: PeerInfo;
+      readonly request: { readonly op: 'dial_back'; readonly token: Uint8Array };
+    }
+  /** A peer told us how it sees us: one vote for the address we advertise. */
+  | { readonly type: 'vote'; readonly observed: string; readonly observerAddr: string }
+  /** Wait this long for probes, then feed the timer. */
+  | { readonly type: 'arm'; readonly afterMs: number };
+
+/** What a finished round says: the status to set, if any, and the silent rounds in a row. */
+export interface RoundVerdict {
+  readonly status: { readonly status: ReachabilityStatus; readonly reason: string } | null;
+  readonly silentRounds: number;
+}
+
+/** Apply `effects` in order; once `over`, the round is done and `verdict` (if any) applies. */
+export interface RoundOutput {
+  readonly effects: readonly RoundEffect[];
+  readonly over: boolean;
+  readonly verdict: RoundVerdict | null;
+}
+
+/** The inputs of a step that are not in the round: what the verdict builds on, the wait. */
+export interface RoundContext {
+  readonly status: ReachabilityStatus;
+  readonly silentRounds: number;
+  readonly probeWaitMs: number;
+}
+
+export function openRound(): Round {
+  return { tokens: [], waiting: 0, forwarded: 0, counted: [], inconclusive: 0, over: false };
+}
+
+const NOTHING: RoundOutput = { effects: [], over: false, verdict: null };
+
+export function roundStep(round: Round, input: RoundInput, context: RoundContext): RoundOutput {
+  if (round.over) return NOTHING;
+  switch (input.type) {
+    case 'start':
+      return start(round, input.asked, input.tokens);
+    case 'answered': {
+      const effects: RoundEffect[] = [];
+      if (input.response.op === 'dialing') {
+        const { observed, asked } = input.response;
+        effects.push({ type: 'vote', observed, observerAddr: input.peerAddr });
+        if (asked) round.forwarded++;
+      }
+      return { effects: [...effects, ...settled(round, context)], over: false, verdict: null };
+    }
+    case 'failed':
+      return { effects: settled(round, context), over: false, verdict: null };
+    case 'probed':
+      if (!round.tokens.includes(input.tokenHex)) return NOTHING;
+      if (input.proof) round.counted.push(input.remote);
+      else round.inconclusive++;
+      return NOTHING;
+    case 'timer':
+      round.over = true;
+      return {
+        effects: [],
+        over: true,
+        verdict: judgeRound(context.status, context.silentRounds, round),
+      };
+  }
+}
+
+/** One `dial_back` per peer; with nobody to ask, the round is over at once and learns nothing. */
+function start(
+  round: Round,
+  asked: readonly PeerInfo[],
+  tokens: readonly Uint8Array[],
+): RoundOutput {
+  if (asked.length === 0) {
+    round.over = true;
+    return { effects: [], over: true, verdict: null };
+  }
+  round.waiting = asked.length;
+  const effects: RoundEffect[] = asked.map((peer, tag) => {
+    const token = tokens[tag]!;
+    round.tokens.push(toHex(token));
+    return { type: 'send', tag, peer, request: { op: 'dial_back', token } };
+  });
+  return { effects, over: false, verdict: null };
+}
+
+/** A peer's answer or failure is in: once all are, the probes get their time to arrive. */
+function settled(round: Round, context: RoundContext): RoundEffect[] {
+  round.waiting--;
+  return round.waiting === 0 ? [{ type: 'arm', afterMs: context.probeWaitMs }] : [];
+}
+
+/**
+ * Judges a finished round: a probe that counted proves reachability; a round in which enough
+ * peers had a third node dial us and nothing at all arrived is a silent one, and makes us
+ * unreachable, but one silent round does not undo a confirmation (a lost probe, a busy third
+ * node); anything else (inconclusive probes, too few forwards) changes nothing.
+ */
+export function judgeRound(
+  status: ReachabilityStatus,
+  silentRounds: number,
+  round: Pick<Round, 'counted' | 'forwarded' | 'inconclusive'>,
+): RoundVerdict {
+  if (round.counted.length > 0) {
+    const reason = `probed unsolicited by ${round.counted.join(', ')}`;
+    return { status: { status: 'reachable', reason }, silentRounds: 0 };
+  }
+  if (round.inconclusive > 0 || round.forwarded < FORWARDS_FOR_UNREACHABLE)
+    return { status: null, silentRounds };
+  const silent = silentRounds + 1;
+  if (status === 'reachable' && silent < 2) return { status: null, silentRounds: silent };
+  const reason = `${round.forwarded} peers had a third node dial us; none got through`;
+  return { status: { status: 'unreachable', reason }, silentRounds: silent };
+}
