@@ -139,7 +139,7 @@ function pingInWaves(
             else if (!retry && answered.length === 0) failedEarly.push(list[index]!);
             settled();
           },
-          false,
+          { strikes: false },
         ),
       then,
     );
