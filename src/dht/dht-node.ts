@@ -1,17 +1,19 @@
-import type { Clock, TimerHandle, Timers } from '../core/clock.js';
+import type { Clock, Timers } from '../core/clock.js';
+import { JournalRecorder } from './journal-recorder.js';
+import { OwnedTimers } from './owned-timers.js';
 import type { SigningKey } from '../core/ed25519.js';
 import { IdentityCache, type NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { Random } from '../core/random.js';
-import { JournalUnavailableError, type EventStore } from '../events/event-store.js';
+import type { EventStore } from '../events/event-store.js';
 import type { EventDataMap, EventType, StoredEvent } from '../events/event-types.js';
 import type { Body, ReachabilityRequest, WireNodeInfo } from '../net/messages.js';
 import type { RemotePeer, Transport } from '../net/transport.js';
-import { emptyNodeState, evolveNode, type NodeState } from '../projections/node-state.js';
+import { emptyNodeState, type NodeState } from '../projections/node-state.js';
 import { sharedInterner } from '../projections/peer-identity.js';
 import type { DhtConfig } from './config.js';
 import { RateLimiter } from './rate-limiter.js';
-import { RejectionCounter } from './rejection-counter.js';
+import { RejectionReports } from './rejection-reports.js';
 import { RttEstimator } from './rtt-estimator.js';
 import { admitted } from './admission.js';
 import { bootstrap, rejoin, type BootstrapResult, type Seed } from './bootstrap.js';
@@ -25,7 +27,7 @@ import { handleIncoming } from './request-handler.js';
 import { sendRpc } from './rpc-client.js';
 import { peerToWire } from './wire-peers.js';
 import { toHex } from '../core/bytes.js';
-import { DialLimiter, type DialLimits } from './dial-limiter.js';
+import { DialLimiter } from './dial-limiter.js';
 import {
   advertisedCaps,
   checkReachability,
@@ -33,22 +35,7 @@ import {
   startReachabilityChecks,
 } from './reachability.js';
 import { Reachability } from './reachability-state.js';
-import { answerReachability } from './reachability-requests.js';
-
-/** Dials we make for others' checks: a few a minute whatever the request rate (no amplification). */
-const DIAL_LIMITS: DialLimits = {
-  windowMs: 60_000,
-  perRequester: 6,
-  perTarget: 3,
-  totalPerWindow: 30,
-};
-/** dial_back requests we forward: a check asks us once, a node re-checks every few minutes. */
-const DIAL_BACK_LIMITS: DialLimits = {
-  windowMs: 60_000,
-  perRequester: 6,
-  perTarget: 6,
-  totalPerWindow: 60,
-};
+import { answerReachability, DIAL_BACK_LIMITS, DIAL_LIMITS } from './reachability-requests.js';
 
 export type { EventRefs };
 
@@ -93,12 +80,11 @@ export class DhtNode implements NodeDriver {
   /** Bounds the dials others make us do (`dial`) and forward (`dial_back`). */
   readonly dialLimiter = new DialLimiter(DIAL_LIMITS);
   readonly dialBackLimiter = new DialLimiter(DIAL_BACK_LIMITS);
-  readonly rejections: RejectionCounter;
+  /** Refusals, counted and then recorded a window later as peer_rejected. */
+  private readonly rejections: RejectionReports;
   readonly requestLimiter: RateLimiter;
   /** Round trips of our RPCs: the lookups' soft timeout (SPEC §4.3). */
   readonly rtt = new RttEstimator();
-  /** The pending flush of counted rejections, while some wait to be recorded. */
-  private rejectionFlush: TimerHandle | null = null;
   readonly warn: (message: string) => void;
   /** Head pings in flight, so a burst of newcomers pings a full bucket's head once. */
   readonly pingingHeads = new Set<string>();
@@ -107,9 +93,10 @@ export class DhtNode implements NodeDriver {
   /** Set when the stop begins (beginStop): failures are then ours, not the peers'. */
   stopping = false;
   private nextRid: number;
-  private journalError: string | null = null;
-  private readonly maintenance: Array<{ cancel(): void }> = [];
-  private readonly oneShots = new Set<{ cancel(): void }>();
+  /** Appends and folds every event; pauses while the journal refuses. */
+  private readonly recorder: JournalRecorder;
+  /** What stop() cancels. */
+  private readonly owned: OwnedTimers;
 
   constructor(options: DhtNodeOptions) {
     this.key = options.key;
@@ -131,11 +118,16 @@ export class DhtNode implements NodeDriver {
     this.self = { identity: options.identity, addr: options.transport.localAddr, caps: 0 };
     this.selfWire = peerToWire(this.self);
     this.setCaps(advertisedCaps(this));
-    // Its bound is on distinct (host, reason) keys; the window is the flush timer's (reject()).
-    this.rejections = new RejectionCounter();
+    this.rejections = new RejectionReports(
+      options.timers,
+      options.config.rejectionWindowMs,
+      ({ addr, reason, count }) => this.record('peer_rejected', { addr, reason, count }),
+    );
     this.requestLimiter = new RateLimiter(options.config.requestsPerSecondPerSource);
     this.warn = options.warn ?? (() => undefined);
     this.nextRid = options.random.u32();
+    this.recorder = new JournalRecorder(options.store, this.state, options.timers, this.warn);
+    this.owned = new OwnedTimers(options.timers);
   }
 
   /**
@@ -179,11 +171,7 @@ export class DhtNode implements NodeDriver {
 
   /** A one-shot timer that stop() cancels. */
   afterMs(delayMs: number, task: () => void): void {
-    const handle = this.timers.setTimer(delayMs, () => {
-      this.oneShots.delete(handle);
-      task();
-    });
-    this.oneShots.add(handle);
+    this.owned.afterMs(delayMs, task);
   }
 
   /**
@@ -197,7 +185,7 @@ export class DhtNode implements NodeDriver {
   stop(reason: string): void {
     this.stopping = true;
     this.cancelMaintenance();
-    this.flushRejections();
+    this.rejections.flush();
     this.record('node_stopped', { reason });
     this.store.flush();
   }
@@ -257,18 +245,12 @@ export class DhtNode implements NodeDriver {
   }
 
   get journalPaused(): boolean {
-    return this.journalError !== null || this.store.status.paused;
+    return this.recorder.paused;
   }
 
   /** True when events can be recorded; records the pause and resumption once the store recovered. */
   canRecord(): boolean {
-    const status = this.store.status;
-    if (status.paused) {
-      if (this.journalError === null) this.pauseJournal(status.error ?? 'journal paused');
-      return false;
-    }
-    if (this.journalError !== null) this.resumeJournal();
-    return true;
+    return this.recorder.canRecord();
   }
 
   /**
@@ -276,14 +258,7 @@ export class DhtNode implements NodeDriver {
    * a retry succeeded), so the pause and the resumption are recorded even between appends.
    */
   journalStatusChanged(): void {
-    this.canRecord();
-  }
-
-  private pauseJournal(error: string): void {
-    this.journalError = error;
-    this.warn(
-      `event journal unavailable (${error}): serving reads only, refusing stores until it recovers`,
-    );
+    this.recorder.canRecord();
   }
 
   /**
@@ -309,27 +284,9 @@ export class DhtNode implements NodeDriver {
     noteObserved(this, addr, observerAddr);
   }
 
-  /**
-   * Counts a refusal; the counts are recorded per host and reason by a flush one window later
-   * (SPEC §5 peer_rejected: aggregated per source per minute), so a flood costs one event per
-   * host and reason a minute and the recorded counts add up to the refusals made. The timer
-   * runs only while refusals wait, so an idle node (and a simulation) has nothing scheduled.
-   */
+  /** Counts a refusal, recorded aggregated per host and reason (rejection-reports.ts). */
   reject(addr: string, reason: string): void {
-    this.rejections.add(addr, reason);
-    if (this.rejectionFlush !== null) return;
-    this.rejectionFlush = this.timers.setTimer(this.config.rejectionWindowMs, () => {
-      this.rejectionFlush = null;
-      this.flushRejections();
-    });
-  }
-
-  /** Records what the rejection counter holds (on its timer, and when the node stops). */
-  private flushRejections(): void {
-    this.rejectionFlush?.cancel();
-    this.rejectionFlush = null;
-    for (const { addr, reason, count } of this.rejections.drain())
-      this.record('peer_rejected', { addr, reason, count });
+    this.rejections.reject(addr, reason);
   }
 
   /**
@@ -366,53 +323,15 @@ export class DhtNode implements NodeDriver {
     data: EventDataMap[T],
     refs: EventRefs = {},
   ): StoredEvent | null {
-    if (!this.canRecord()) return null;
-    const event = {
-      type,
-      at: this.timers.now(),
-      peer: refs.peer ?? null,
-      key: refs.key ?? null,
-      lookup: refs.lookup ?? null,
-      data,
-    } as StoredEvent;
-    let stored: StoredEvent;
-    try {
-      stored = this.store.append(event);
-    } catch (error) {
-      if (!(error instanceof JournalUnavailableError)) throw error;
-      if (this.journalError === null) this.pauseJournal(error.message);
-      return null;
-    }
-    evolveNode(this.state, stored);
-    return stored;
-  }
-
-  private resumeJournal(): void {
-    const error = this.journalError ?? 'unknown';
-    this.journalError = null;
-    this.record('journal_paused', { error });
-    this.record('journal_resumed', { error });
-    this.warn('event journal writable again; resumed');
+    return this.recorder.record(type, data, refs);
   }
 
   /** Keeps a maintenance timer so stop() can cancel it. */
   every(intervalMs: number, task: () => void): void {
-    const schedule = (): void => {
-      const handle = this.timers.setTimer(intervalMs, () => {
-        task();
-        schedule();
-      });
-      this.maintenance[slot] = handle;
-    };
-    const slot = this.maintenance.length;
-    this.maintenance.push({ cancel: () => undefined });
-    schedule();
+    this.owned.every(intervalMs, task);
   }
 
   cancelMaintenance(): void {
-    for (const handle of this.maintenance) handle.cancel();
-    this.maintenance.length = 0;
-    for (const handle of this.oneShots) handle.cancel();
-    this.oneShots.clear();
+    this.owned.cancelAll();
   }
 }

@@ -3,9 +3,25 @@ import { toHex } from '../core/bytes.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { Body, ReachabilityRequest } from '../net/messages.js';
 import type { RemotePeer } from '../net/transport.js';
+import type { DialLimits } from './dial-limiter.js';
 import type { NodeDriver } from './node-context.js';
 import { probeArrived, thirdParty } from './reachability.js';
 import { sendRpc } from './rpc-client.js';
+
+/** Dials we make for others' checks: a few a minute whatever the request rate (no amplification). */
+export const DIAL_LIMITS: DialLimits = {
+  windowMs: 60_000,
+  perRequester: 6,
+  perTarget: 3,
+  totalPerWindow: 30,
+};
+/** dial_back requests we forward: a check asks us once, a node re-checks every few minutes. */
+export const DIAL_BACK_LIMITS: DialLimits = {
+  windowMs: 60_000,
+  perRequester: 6,
+  perTarget: 6,
+  totalPerWindow: 60,
+};
 
 /**
  * The driver's answers to the reachability requests (docs/protocol.md, Reachability). Unlike
