@@ -1,6 +1,7 @@
 import { toHex } from '../core/bytes.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { Response } from '../net/messages.js';
+import type { ReachabilityStatus } from './reachability-status.js';
 
 /**
  * One reachability check round as a machine (issue 15 item 2, issue 10 item 1): ask a few
@@ -9,8 +10,6 @@ import type { Response } from '../net/messages.js';
  * the driver (reachability.ts) sends, arms the probe wait, notes the address votes and applies
  * the verdict, feeding every outcome back in.
  */
-
-export type ReachabilityStatus = 'unknown' | 'reachable' | 'unreachable';
 
 /** Peers that said they forwarded, with no probe at all arriving, before we say unreachable. */
 const FORWARDS_FOR_UNREACHABLE = 2;

@@ -7,7 +7,8 @@ import type { ReachabilityMode } from './config.js';
 import { ObservedAddresses } from './observed-address.js';
 import { admissionKeys, INVALID_HOST } from './rate-limiter.js';
 import { NAT_MAPPING_WINDOW_MS } from './reachability-evidence.js';
-import type { ReachabilityStatus, Round } from './reachability-round.js';
+import type { Round } from './reachability-round.js';
+import type { ReachabilityStatus } from './reachability-status.js';
 
 /**
  * What a node knows about its own reachability (issue 15; the checks are in reachability.ts):

@@ -1,11 +1,11 @@
 import { parseAddress, sourceHost } from '../core/address.js';
-import { Caps, type PeerInfo } from '../core/node-info.js';
+import type { PeerInfo } from '../core/node-info.js';
 import { lookup } from './iterative-lookup.js';
 import type { DhtConfig } from './config.js';
 import type { NodeDriver } from './node-context.js';
 import { judgeInbound } from './reachability-evidence.js';
 import type { Request } from '../net/messages.js';
-import type { ReachabilityStatus } from './reachability-state.js';
+import { capsFor, decideStatus, type ReachabilityStatus } from './reachability-status.js';
 import { openRound, roundStep, type Round, type RoundInput } from './reachability-round.js';
 import { sendRpc, type RpcResult } from './rpc-client.js';
 
@@ -25,11 +25,7 @@ const ASKED_PER_CHECK = 3;
 
 /** The caps a node advertises: its configured caps, without DHT unless its mode and reachability allow it. */
 export function advertisedCaps(node: NodeDriver): number {
-  const { mode, status } = node.reach;
-  const withoutDht = node.config.caps & ~Caps.DHT;
-  if (mode === 'client') return withoutDht;
-  if (mode === 'auto' && status !== 'reachable') return withoutDht;
-  return node.config.caps;
+  return capsFor(node.reach.mode, node.reach.status, node.config.caps);
 }
 
 /**
@@ -148,24 +144,27 @@ export function noteObserved(node: NodeDriver, observed: string, observerAddr: s
     node.afterMs(0, () => checkReachability(node));
 }
 
+/** Applies `decideStatus`: the reason always, and a new status with its caps and event. */
 function setStatus(node: NodeDriver, status: ReachabilityStatus, reason: string): void {
   const { reach } = node;
   reach.reason = reason;
-  if (reach.status === status) return;
-  const previous = reach.status;
-  const previousCaps = node.self.caps;
+  const change = decideStatus(
+    {
+      mode: reach.mode,
+      status: reach.status,
+      caps: node.self.caps,
+      configuredCaps: node.config.caps,
+      addr: node.advertisedAddr,
+    },
+    status,
+    reason,
+  );
+  if (change === null) return;
   reach.status = status;
   reach.sinceMs = node.timers.now();
-  node.setCaps(advertisedCaps(node));
-  node.record('reachability_changed', {
-    status,
-    previous,
-    addr: node.advertisedAddr,
-    mode: reach.mode,
-    caps: node.self.caps,
-    reason,
-  });
-  if (node.self.caps !== previousCaps && (node.self.caps & Caps.DHT) !== 0) announceServing(node);
+  node.setCaps(change.caps);
+  node.record('reachability_changed', change.changed);
+  if (change.announce) announceServing(node);
 }
 
 /**
