@@ -1,5 +1,7 @@
+import { parseAddress, sourceHost } from '../core/address.js';
 import { toHex } from '../core/bytes.js';
 import type { PeerInfo } from '../core/node-info.js';
+import type { Random } from '../core/random.js';
 import type { Response } from '../net/messages.js';
 import type { ReachabilityStatus } from './reachability-status.js';
 
@@ -11,6 +13,8 @@ import type { ReachabilityStatus } from './reachability-status.js';
  * the verdict, feeding every outcome back in.
  */
 
+/** Peers asked per check, each to have a third node dial us. */
+const ASKED_PER_CHECK = 3;
 /** Peers that said they forwarded, with no probe at all arriving, before we say unreachable. */
 const FORWARDS_FOR_UNREACHABLE = 2;
 
@@ -121,6 +125,28 @@ export function roundStep(round: Round, input: RoundInput, context: RoundContext
         verdict: judgeRound(context.status, context.silentRounds, round),
       };
   }
+}
+
+/**
+ * Whom a round asks: up to ASKED_PER_CHECK of the verified `candidates` (table peers and recent
+ * ones), drawn at random, on distinct hosts, of any family: their answers are votes on our
+ * address too, and a probe over the other family than our advertised address's is merely
+ * inconclusive.
+ */
+export function peersToAsk(candidates: readonly PeerInfo[], random: Random): PeerInfo[] {
+  const left = [...candidates];
+  const out: PeerInfo[] = [];
+  const hosts = new Set<string>();
+  while (left.length > 0 && out.length < ASKED_PER_CHECK) {
+    const [peer] = left.splice(random.int(left.length), 1);
+    const parsed = parseAddress(peer!.addr);
+    if (parsed === null) continue;
+    const host = sourceHost(parsed.host);
+    if (hosts.has(host)) continue;
+    hosts.add(host);
+    out.push(peer!);
+  }
+  return out;
 }
 
 /** One `dial_back` per peer; with nobody to ask, the round is over at once and learns nothing. */

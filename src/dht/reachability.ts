@@ -6,7 +6,13 @@ import type { NodeDriver } from './node-context.js';
 import { judgeInbound } from './reachability-evidence.js';
 import type { Request } from '../net/messages.js';
 import { capsFor, decideStatus, type ReachabilityStatus } from './reachability-status.js';
-import { openRound, roundStep, type Round, type RoundInput } from './reachability-round.js';
+import {
+  openRound,
+  peersToAsk,
+  roundStep,
+  type Round,
+  type RoundInput,
+} from './reachability-round.js';
 import { sendRpc, type RpcResult } from './rpc-client.js';
 
 /**
@@ -19,9 +25,6 @@ import { sendRpc, type RpcResult } from './rpc-client.js';
  * at all arrived make it unreachable. In `auto` mode the node advertises the DHT capability
  * only once reachable, so public routing tables never hold a node others cannot reach.
  */
-
-/** Peers asked per check, each to have a third node dial us. */
-const ASKED_PER_CHECK = 3;
 
 /** The caps a node advertises: its configured caps, without DHT unless its mode and reachability allow it. */
 export function advertisedCaps(node: NodeDriver): number {
@@ -57,7 +60,7 @@ export function nextCheckInMs(status: ReachabilityStatus, config: DhtConfig): nu
 export function checkReachability(node: NodeDriver): void {
   const { reach } = node;
   if (reach.round !== null) return;
-  const asked = peersToAsk(node);
+  const asked = peersToAsk(knownPeers(node), node.random);
   const tokens = asked.map(() => node.random.bytes(16));
   const round = openRound();
   reach.round = round;
@@ -180,28 +183,9 @@ function announceServing(node: NodeDriver): void {
       sendRpc(node, peer, { op: 'ping' }, null, () => undefined);
 }
 
-/**
- * Up to ASKED_PER_CHECK verified peers on distinct hosts, table peers and recent ones, of any
- * family: their answers are votes on our address too, and a probe over the other family than
- * our advertised address's is merely inconclusive.
- */
-function peersToAsk(node: NodeDriver): PeerInfo[] {
-  const candidates = [
-    ...[...node.state.routing.byId.values()].map((e) => e.peer),
-    ...node.reach.recentPeers(),
-  ];
-  const out: PeerInfo[] = [];
-  const hosts = new Set<string>();
-  while (candidates.length > 0 && out.length < ASKED_PER_CHECK) {
-    const [peer] = candidates.splice(node.random.int(candidates.length), 1);
-    const parsed = parseAddress(peer!.addr);
-    if (parsed === null) continue;
-    const host = sourceHost(parsed.host);
-    if (hosts.has(host)) continue;
-    hosts.add(host);
-    out.push(peer!);
-  }
-  return out;
+/** Verified peers we know: the table's and the recent ones (clients are not in the table). */
+function knownPeers(node: NodeDriver): PeerInfo[] {
+  return [...[...node.state.routing.byId.values()].map((e) => e.peer), ...node.reach.recentPeers()];
 }
 
 /**
@@ -213,10 +197,7 @@ export function thirdParty(node: NodeDriver, requesterAddr: string): PeerInfo | 
   if (requester === null) return null;
   const requesterHost = sourceHost(requester.host);
   const ipv6 = requester.host.includes(':');
-  const candidates = [
-    ...[...node.state.routing.byId.values()].map((e) => e.peer),
-    ...node.reach.recentPeers(),
-  ].filter((peer) => {
+  const candidates = knownPeers(node).filter((peer) => {
     const parsed = parseAddress(peer.addr);
     return (
       parsed !== null &&

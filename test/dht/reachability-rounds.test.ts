@@ -5,12 +5,14 @@ import { nextCheckInMs } from '../../src/dht/reachability.js';
 import {
   judgeRound,
   openRound,
+  peersToAsk,
   roundStep,
   type Round,
   type RoundContext,
 } from '../../src/dht/reachability-round.js';
 import { toHex } from '../../src/core/bytes.js';
 import { Caps, type PeerInfo } from '../../src/core/node-info.js';
+import type { Random } from '../../src/core/random.js';
 import type { Response } from '../../src/net/messages.js';
 import { identity } from './given.js';
 
@@ -195,4 +197,29 @@ test('given reachable, when a round is silent, then the verdict changes no statu
     ],
   );
   assert.equal(round.inconclusive, 0, 'a probe after the round is not counted');
+});
+
+/** Draws the first of what is left every time: the order of the candidates decides. */
+const FIRST: Random = {
+  u32: () => 0,
+  float: () => 0,
+  int: () => 0,
+  bytes: (n) => new Uint8Array(n),
+};
+
+test('given candidates, two of them on one host and one with a bad address, when a round picks whom to ask, then three on distinct hosts', () => {
+  const at = (addr: string): PeerInfo => ({ identity: identity(), addr, caps: Caps.DHT });
+  const candidates = [
+    at('198.18.1.1:4433'),
+    at('198.18.1.1:4434'),
+    at('not an address'),
+    at('198.18.2.1:4433'),
+    at('[2001:db8::1]:4433'),
+    at('198.18.4.1:4433'),
+  ];
+  assert.deepEqual(
+    peersToAsk(candidates, FIRST).map((peer) => peer.addr),
+    ['198.18.1.1:4433', '198.18.2.1:4433', '[2001:db8::1]:4433'],
+  );
+  assert.deepEqual(peersToAsk(candidates.slice(0, 3), FIRST).length, 1);
 });
