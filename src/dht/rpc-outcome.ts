@@ -111,21 +111,21 @@ export function concludeRpc(
     },
     { peer: result.ok ? result.peer.identity.idHex : (target.identity?.idHex ?? null), lookup },
   );
-  const conclusion = { result, refused: refused ?? null, completed, exchange: null, strike: null };
-  if (result.ok) {
-    const observedUs =
-      result.response.op === 'pong' ? normalizeAddress(result.response.observed) : null;
-    const exchange = { peer: result.peer, rttSampleMs: latencyMs, observedUs };
-    return { ...conclusion, exchange };
-  }
-  if (
+  const exchange = result.ok ? exchangeOf(result.peer, result.response, latencyMs) : null;
+  const strike =
+    !result.ok &&
     context.strikes &&
     target.identity !== null &&
     !result.answered &&
     !failedOnOurSide(context, outcome)
-  )
-    return { ...conclusion, strike: { peer: target, error: result.error } };
-  return conclusion;
+      ? { peer: target, error: result.error }
+      : null;
+  return { result, refused: refused ?? null, completed, exchange, strike };
+}
+
+function exchangeOf(peer: PeerInfo, response: Response, latencyMs: number): RpcExchange {
+  const observedUs = response.op === 'pong' ? normalizeAddress(response.observed) : null;
+  return { peer, rttSampleMs: latencyMs, observedUs };
 }
 
 /**
