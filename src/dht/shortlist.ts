@@ -55,14 +55,9 @@ export class Shortlist {
 
   window(): Candidate[] {
     const out: Candidate[] = [];
-    const perGroup = new Map<string, number>();
     for (const candidate of this.sorted) {
       if (candidate.state === 'failed') continue;
-      if (candidate.group !== null) {
-        const count = perGroup.get(candidate.group) ?? 0;
-        if (count >= this.perGroup) continue;
-        perGroup.set(candidate.group, count + 1);
-      }
+      if (candidate.group !== null && groupCount(out, candidate.group) >= this.perGroup) continue;
       out.push(candidate);
       if (out.length === this.k) break;
     }
@@ -73,4 +68,14 @@ export class Shortlist {
   answered(): Candidate[] {
     return this.window().filter((c) => c.state === 'answered');
   }
+}
+
+/**
+ * Candidates of `group` among those already in the window: at most k to compare, cheaper
+ * than a map per call (the window is worked out after every answer).
+ */
+function groupCount(window: readonly Candidate[], group: string): number {
+  let count = 0;
+  for (const candidate of window) if (candidate.group === group) count++;
+  return count;
 }

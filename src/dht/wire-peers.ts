@@ -37,10 +37,31 @@ export function peerFromWire(
   minDifficulty: number,
   addr: string = wire.addr,
 ): PeerInfo | IdentityProblem {
+  const shareable = addr === wire.addr && Object.isFrozen(wire);
+  if (shareable) {
+    if (minDifficulty !== verifiedAtDifficulty) {
+      verifiedPeers = new WeakMap();
+      verifiedAtDifficulty = minDifficulty;
+    }
+    const known = verifiedPeers.get(wire);
+    if (known !== undefined) return known;
+  }
   const identity = identities.verify(wire.id, wire.pk, wire.nonce, minDifficulty);
   if (typeof identity === 'string') return identity;
-  return { identity, addr, caps: wire.caps };
+  const peer: PeerInfo = { identity, addr, caps: wire.caps };
+  if (shareable) verifiedPeers.set(wire, Object.freeze(peer));
+  return peer;
 }
+
+/**
+ * The verified peer of each frozen NodeInfo, at the difficulty it was verified for. The
+ * decoder hands out one frozen object per NodeInfo bytes (wire-decode.ts), and a find_node
+ * answer lists 20 peers the asker mostly knows: this turns their identity checks (a lookup,
+ * compares of the ID and key) and a PeerInfo each into one weak-map read. Frozen objects
+ * cannot change their fields, and verifying is pure, so the answer cached is the answer.
+ */
+let verifiedPeers = new WeakMap<WireNodeInfo, PeerInfo>();
+let verifiedAtDifficulty = -1;
 
 /** A pointer as the wire schema types it (mutable arrays; the values are shared, not copied). */
 export function pointerToWire(pointer: Pointer): WirePointer {

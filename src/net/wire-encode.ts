@@ -17,6 +17,8 @@ import type {
  */
 
 const textEncoder = new TextEncoder();
+/** Chunks up to this many bytes are copied by a loop (see Writer.raw). */
+const SMALL_CHUNK = 16;
 
 /** A growable byte buffer; `reset()` reuses it for the next frame. */
 class Writer {
@@ -44,9 +46,17 @@ class Writer {
   }
 
   raw(chunk: Uint8Array): void {
-    this.ensure(chunk.length);
-    this.bytes.set(chunk, this.length);
-    this.length += chunk.length;
+    const n = chunk.length;
+    this.ensure(n);
+    // Keys and short heads are a few bytes: a loop beats the builtin's call for those.
+    if (n <= SMALL_CHUNK) {
+      const { bytes } = this;
+      let at = this.length;
+      for (let i = 0; i < n; i++) bytes[at++] = chunk[i]!;
+    } else {
+      this.bytes.set(chunk, this.length);
+    }
+    this.length += n;
   }
 
   uint(value: number): void {
@@ -76,6 +86,7 @@ class Writer {
   }
 
   str(value: string): void {
+    if (value.length < 32 && this.ascii(value)) return;
     const encoded = textEncoder.encode(value);
     const n = encoded.length;
     if (n < 32) this.u8(0xa0 | n);
@@ -83,6 +94,25 @@ class Writer {
     else if (n < 0x1_0000) this.header(0xda, n, 2);
     else this.header(0xdb, n, 4);
     this.raw(encoded);
+  }
+
+  /**
+   * A short text written as a fixstr straight from its char codes when it is all ASCII (ops,
+   * addresses): no encoder call, no array. False, with nothing written, otherwise.
+   */
+  private ascii(value: string): boolean {
+    const n = value.length;
+    this.ensure(1 + n);
+    const { bytes } = this;
+    const start = this.length;
+    for (let i = 0; i < n; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80) return false;
+      bytes[start + 1 + i] = code;
+    }
+    bytes[start] = 0xa0 | n;
+    this.length = start + 1 + n;
+    return true;
   }
 
   bin(value: Uint8Array): void {
@@ -118,8 +148,8 @@ class Writer {
   }
 }
 
-/** Map keys, encoded once. */
-const KEYS = Object.fromEntries(
+/** Map keys, encoded once (a Map: an object of 34 computed keys would be a slow dictionary). */
+const KEYS = new Map(
   [
     'v',
     'rid',
@@ -157,12 +187,12 @@ const KEYS = Object.fromEntries(
     'asked',
   ].map((name) => {
     const utf8 = textEncoder.encode(name);
-    return [name, Uint8Array.from([0xa0 | utf8.length, ...utf8])];
+    return [name, Uint8Array.from([0xa0 | utf8.length, ...utf8])] as const;
   }),
-) as Record<string, Uint8Array>;
+);
 
 function key(w: Writer, name: string): void {
-  w.raw(KEYS[name]!);
+  w.raw(KEYS.get(name)!);
 }
 
 const nodeInfoBytes = new WeakMap<WireNodeInfo, Uint8Array>();

@@ -85,13 +85,17 @@ function keyPath(path: string, index: number, key: string): string {
 function nodeInfos(value: unknown, path: string): WireNodeInfo[] | undefined {
   if (!Array.isArray(value)) return fail(path, 'expected array');
   if (value.length > K) return fail(path, `more than ${K} nodes`);
-  const out: WireNodeInfo[] = new Array<WireNodeInfo>(value.length);
+  // The decoder's array holds the decoder's frozen NodeInfos, checked as they are: it is
+  // returned itself (nothing else holds it) unless some item had to be rebuilt.
+  let out: WireNodeInfo[] | null = null;
   for (let i = 0; i < value.length; i++) {
-    const node = nodeInfo(value[i], path, i);
+    const item: unknown = value[i];
+    const node = nodeInfo(item, path, i);
     if (node === undefined) return undefined;
-    out[i] = node;
+    if (out === null && node !== item) out = (value as WireNodeInfo[]).slice(0, i);
+    if (out !== null) out.push(node);
   }
-  return out;
+  return out ?? (value as WireNodeInfo[]);
 }
 
 function holders(value: unknown, path: string): WirePointer['holders'] | undefined {

@@ -3,6 +3,7 @@ import type { NodeIdentity } from '../core/identity.js';
 import { invariant } from '../core/errors.js';
 import type { PeerInfo } from '../core/node-info.js';
 import { prefix31 } from '../core/node-id.js';
+import type { WireNodeInfo } from '../net/messages.js';
 import { addressGroups } from './network-groups.js';
 
 /**
@@ -19,6 +20,12 @@ export interface TablePeer extends PeerInfo {
   readonly bucketGroup: string;
   /** The table-wide group of its address as a number (AddressGroups.tableKey). */
   readonly tableKey: number;
+  /**
+   * Its NodeInfo as the wire carries it (SPEC §3.3), frozen: find_node answers list table
+   * peers, and the encoder keeps the bytes of a frozen NodeInfo, so one shared view per peer
+   * spares a lookup and an object per listed peer.
+   */
+  readonly wire: Readonly<WireNodeInfo>;
 }
 
 /**
@@ -67,13 +74,21 @@ export class IdentityInterner {
     )
       return known;
     const groups = addressGroups(addr);
+    const sharedAddr = this.addr(addr);
     const peer: TablePeer = Object.freeze({
       identity,
-      addr: this.addr(addr),
+      addr: sharedAddr,
       caps,
       idPrefix: prefix31(identity.id),
       bucketGroup: groups.bucket,
       tableKey: groups.tableKey,
+      wire: Object.freeze({
+        id: identity.id,
+        pk: identity.pk,
+        nonce: identity.nonce,
+        addr: sharedAddr,
+        caps,
+      }),
     });
     // Bounded like the addresses: dropping the map only costs sharing.
     if (this.peers.size >= MAX_SHARED_PEERS) this.peers.clear();

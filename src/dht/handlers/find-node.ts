@@ -2,7 +2,6 @@ import type { PeerInfo } from '../../core/node-info.js';
 import type { Body, WireNodeInfo } from '../../net/messages.js';
 import { closestEntries } from '../../projections/routing-table.js';
 import type { EngineView } from '../node-context.js';
-import { peerToWire } from '../wire-peers.js';
 
 /** Up to k verified peers closest to `target`, never the requester itself. */
 export function closestWire(
@@ -14,7 +13,7 @@ export function closestWire(
   const out: WireNodeInfo[] = [];
   for (const entry of closestEntries(view.state.routing, target, k + 1)) {
     if (entry.peer.identity.idHex === requester.identity.idHex || out.length === k) continue;
-    out.push(peerToWire(entry.peer));
+    out.push(entry.peer.wire);
   }
   return out;
 }
