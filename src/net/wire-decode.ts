@@ -25,23 +25,45 @@ export class NestingError extends Error {}
 
 /** Decodes exactly one value filling `input`; throws MsgpackError or NestingError. */
 export function decodeMsgpack(input: Uint8Array, limits: DecodeLimits): unknown {
-  const reader = new Reader(input, limits);
-  const value = reader.value(0);
-  if (reader.pos !== input.length)
-    throw new MsgpackError(`${input.length - reader.pos} extra bytes after the value`);
-  return value;
+  const reader = sharedReader.start(input, limits);
+  try {
+    const value = reader.value(0);
+    if (reader.pos !== input.length)
+      throw new MsgpackError(`${input.length - reader.pos} extra bytes after the value`);
+    return value;
+  } finally {
+    // The shared reader keeps no frame alive between calls.
+    reader.start(EMPTY_BYTES, NO_LIMITS);
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const EMPTY_BYTES = new Uint8Array(0);
+const NO_LIMITS: DecodeLimits = {
+  maxStrBytes: 0,
+  maxBinBytes: 0,
+  maxArrayLength: 0,
+  maxMapLength: 0,
+  maxDepth: 0,
+};
 
+/**
+ * One reader for every frame (decoding is synchronous and never nested): a frame costs no
+ * reader object.
+ */
 class Reader {
   pos = 0;
   private view: DataView | null = null;
+  private bytes: Uint8Array = EMPTY_BYTES;
+  private limits: DecodeLimits = NO_LIMITS;
 
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly limits: DecodeLimits,
-  ) {}
+  start(bytes: Uint8Array, limits: DecodeLimits): this {
+    this.bytes = bytes;
+    this.limits = limits;
+    this.pos = 0;
+    this.view = null;
+    return this;
+  }
 
   private need(count: number): void {
     if (this.pos + count > this.bytes.length) throw new MsgpackError('truncated value');
@@ -318,6 +340,8 @@ class Reader {
     return this.bytes.subarray(start, start + length);
   }
 }
+
+const sharedReader = new Reader();
 
 /**
  * The keys of our messages (SPEC §3.3), matched by their bytes: a message is mostly keys, and
