@@ -1,4 +1,5 @@
 import { compareDistance, bucketIndex } from '../core/distance.js';
+import type { NodeIdentity } from '../core/identity.js';
 import { ID_BITS, prefix31, type NodeId } from '../core/node-id.js';
 import type { Bucket, RoutingEntry } from './routing-entries.js';
 
@@ -17,8 +18,14 @@ export interface BucketsOf {
  * shallower buckets follow, each farther than the last. A lookup's find_node typically reads
  * two buckets instead of the table.
  */
-export function closestEntries(state: BucketsOf, target: NodeId, count: number): RoutingEntry[] {
-  const selection = new Selection(target, count);
+export function closestEntries(
+  state: BucketsOf,
+  target: NodeId,
+  count: number,
+  /** Left out, as if the table did not hold it (a find_node never lists its requester). */
+  except?: NodeIdentity,
+): RoutingEntry[] {
+  const selection = new Selection(target, count, except);
   const { selfId: self, buckets } = state;
   const start = compareDistance(self, target, self) === 0 ? 0 : bucketIndex(self, target);
   if (selection.offerAll(buckets[start]?.entries)) return selection.entries;
@@ -49,12 +56,18 @@ class Selection {
   readonly entries: RoutingEntry[] = [];
   private readonly prefixes: number[] = [];
   private readonly t0: number;
+  /** The left-out identity's ID prefix and hex (-1 and '' when none is). */
+  private readonly exceptPrefix: number;
+  private readonly exceptHex: string;
 
   constructor(
     private readonly target: NodeId,
     private readonly count: number,
+    except: NodeIdentity | undefined,
   ) {
     this.t0 = prefix31(target);
+    this.exceptPrefix = except === undefined ? -1 : prefix31(except.id);
+    this.exceptHex = except === undefined ? '' : except.idHex;
   }
 
   get full(): boolean {
@@ -69,7 +82,9 @@ class Selection {
 
   private offer(entry: RoutingEntry): void {
     const { entries, prefixes, count } = this;
-    const distance = entry.peer.idPrefix ^ this.t0;
+    const { peer } = entry;
+    if (peer.idPrefix === this.exceptPrefix && peer.identity.idHex === this.exceptHex) return;
+    const distance = peer.idPrefix ^ this.t0;
     let at = entries.length;
     if (at >= count) {
       // Full: most offers are farther than the last held one and stop at this one comparison.

@@ -9,12 +9,11 @@ export function closestWire(
   target: Uint8Array,
   requester: PeerInfo,
 ): WireNodeInfo[] {
-  const { k } = view.config;
-  const out: WireNodeInfo[] = [];
-  for (const entry of closestEntries(view.state.routing, target, k + 1)) {
-    if (entry.peer.identity.idHex === requester.identity.idHex || out.length === k) continue;
-    out.push(entry.peer.wire);
-  }
+  // The k closest without the requester: the same peers as the k + 1 closest less the
+  // requester, cut to k, but a bucket of k others ends the search without reading the next.
+  const entries = closestEntries(view.state.routing, target, view.config.k, requester.identity);
+  const out = new Array<WireNodeInfo>(entries.length);
+  for (let i = 0; i < entries.length; i++) out[i] = entries[i]!.peer.wire;
   return out;
 }
 
