@@ -31,7 +31,8 @@ export function diversityAllows(
   const groups = addressGroups(addr);
   if (groups.loopback && !config.strictIpDiversity) return true;
   let inBucket = 0;
-  for (const entry of bucketEntries) if (entry.peer.bucketGroup === groups.bucket) inBucket++;
+  for (let i = 0; i < bucketEntries.length; i++)
+    if (bucketEntries[i]!.peer.bucketGroup === groups.bucket) inBucket++;
   if (inBucket >= config.maxPeersPerGroupPerBucket) return false;
   let inTable = tableGroupCount(state, groups.tableKey);
   const leaving = leavingHex === undefined ? undefined : state.byId.get(leavingHex);

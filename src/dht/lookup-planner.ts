@@ -52,7 +52,7 @@ export class LookupPlanner {
   nextQueries(): Candidate[] {
     if (this.stopQuerying) return [];
     const out: Candidate[] = [];
-    for (const candidate of this.shortlist.window()) {
+    for (const candidate of this.shortlist.currentWindow()) {
       if (this.inflightCount >= this.settings.alpha) break;
       if (candidate.state !== 'new') continue;
       candidate.state = 'inflight';
@@ -90,7 +90,7 @@ export class LookupPlanner {
   outcome(): LookupEnd | null {
     if (this.inflightCount > 0) return null;
     if (this.stopQuerying) return 'found';
-    const window = this.shortlist.window();
+    const window = this.shortlist.currentWindow();
     if (window.length === 0) return 'exhausted';
     if (window.every((c) => c.state === 'answered')) return 'converged';
     return null;

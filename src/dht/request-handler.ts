@@ -37,30 +37,38 @@ export function handleIncoming(
   remote: RemotePeer,
   reply: (frame: Uint8Array | null) => void,
 ): void {
-  const answer = (rid: number, body: Body): void =>
-    reply(encodeFrame({ v: 1, rid, from: node.selfWire, body }));
   // Admission comes before decoding (SPEC §3.1): a refusal costs a map lookup and an answer.
   if (!admit(remote.addr)) {
     node.reject(remote.addr, 'rate_limited');
     const rid = isDecodeError(input) ? (input.rid ?? 0) : peekRid(input);
-    answer(rid, errorBody(ErrorCode.OVERLOADED, 'rate limited'));
+    answerWith(node, reply, rid, errorBody(ErrorCode.OVERLOADED, 'rate limited'));
     return;
   }
   const message = isDecodeError(input) ? input : decodeFrame(input);
   if (isDecodeError(message)) {
     node.reject(remote.addr, `invalid_frame_${message.code}`);
-    answer(message.rid ?? 0, errorBody(message.code, message.reason));
+    answerWith(node, reply, message.rid ?? 0, errorBody(message.code, message.reason));
     return;
   }
   if (!('req' in message.body)) {
     node.reject(remote.addr, 'unexpected_response');
-    answer(message.rid, errorBody(ErrorCode.INVALID_MESSAGE, 'expected a request'));
+    answerWith(
+      node,
+      reply,
+      message.rid,
+      errorBody(ErrorCode.INVALID_MESSAGE, 'expected a request'),
+    );
     return;
   }
   const peer = verifySender(node, message, remote);
   if (typeof peer === 'string') {
     node.reject(remote.addr, peer);
-    answer(message.rid, errorBody(ErrorCode.INVALID_IDENTITY, `invalid identity: ${peer}`));
+    answerWith(
+      node,
+      reply,
+      message.rid,
+      errorBody(ErrorCode.INVALID_IDENTITY, `invalid identity: ${peer}`),
+    );
     return;
   }
   const { req } = message.body;
@@ -77,14 +85,26 @@ export function handleIncoming(
   const nowMs = node.timers.now();
   if (req.op === 'store') {
     const outcome = storePointer(node, req.pointer, peer.addr, peer.identity.idHex);
-    answer(message.rid, storeAnswer(outcome));
+    answerWith(node, reply, message.rid, storeAnswer(outcome));
   } else if (req.op === 'dial_back' || req.op === 'dial' || req.op === 'probe') {
-    node.answerReachability(req, peer, remote, (body) => answer(message.rid, body));
+    node.answerReachability(req, peer, remote, (body) =>
+      answerWith(node, reply, message.rid, body),
+    );
   } else {
-    answer(message.rid, answerRequest(node, req, peer, remote, nowMs).body);
+    answerWith(node, reply, message.rid, answerRequest(node, req, peer, remote, nowMs).body);
   }
   node.reach.requestArrived(peer, req.op, nowMs);
   observe(node, peer);
+}
+
+/** Sends `body` as the answer to `rid` (a function, not a closure made per request). */
+function answerWith(
+  node: NodeDriver,
+  reply: (frame: Uint8Array | null) => void,
+  rid: number,
+  body: Body,
+): void {
+  reply(encodeFrame({ v: 1, rid, from: node.selfWire, body }));
 }
 
 /** A verified exchange with `peer`: the routing table's decision, recorded and applied. */

@@ -22,6 +22,7 @@ export interface Candidate {
 export class Shortlist {
   private readonly sorted: Candidate[] = [];
   private readonly byId = new Map<string, Candidate>();
+  private readonly scratch: Candidate[] = [];
 
   constructor(
     private readonly target: NodeId,
@@ -54,7 +55,16 @@ export class Shortlist {
   }
 
   window(): Candidate[] {
-    const out: Candidate[] = [];
+    return [...this.currentWindow()];
+  }
+
+  /**
+   * The window in an array this shortlist reuses: read it before the next call. The planner
+   * works the window out after every answer, twice; this spares it an array each time.
+   */
+  currentWindow(): readonly Candidate[] {
+    const out = this.scratch;
+    out.length = 0;
     for (const candidate of this.sorted) {
       if (candidate.state === 'failed') continue;
       if (candidate.group !== null && groupCount(out, candidate.group) >= this.perGroup) continue;
@@ -66,7 +76,7 @@ export class Shortlist {
 
   /** Answered candidates of the window, closest first: the lookup's result. */
   answered(): Candidate[] {
-    return this.window().filter((c) => c.state === 'answered');
+    return this.currentWindow().filter((c) => c.state === 'answered');
   }
 }
 

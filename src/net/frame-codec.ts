@@ -56,8 +56,7 @@ export function encodedSize(value: unknown): number {
 /** Reads the declared body length of a frame header; checked before anything is allocated. */
 export function readFrameLength(header: Uint8Array): number | DecodeError {
   // Read by hand, not through a DataView: this runs for every frame.
-  const length =
-    header[0]! * 0x100_0000 + ((header[1]! << 16) | (header[2]! << 8) | header[3]!);
+  const length = header[0]! * 0x100_0000 + ((header[1]! << 16) | (header[2]! << 8) | header[3]!);
   if (length > MAX_FRAME_BYTES) {
     return decodeError(ErrorCode.TOO_LARGE, `frame length ${length} exceeds ${MAX_FRAME_BYTES}`);
   }
@@ -75,13 +74,14 @@ export function decodeFrame(frame: Uint8Array): WireMessage | DecodeError {
     return decodeError(ErrorCode.INVALID_MESSAGE, `truncated frame: ${actual} of ${length} bytes`);
   if (actual > length)
     return decodeError(ErrorCode.INVALID_MESSAGE, `${actual - length} trailing bytes after frame`);
-  return decodeBody(frame.subarray(LENGTH_PREFIX_BYTES));
+  return decodeBody(frame, LENGTH_PREFIX_BYTES);
 }
 
-export function decodeBody(body: Uint8Array): WireMessage | DecodeError {
+/** Decodes the MessagePack body that fills `bytes` from `offset` (0: all of it). */
+export function decodeBody(bytes: Uint8Array, offset = 0): WireMessage | DecodeError {
   let value: unknown;
   try {
-    value = decodeMsgpack(body, DECODE_LIMITS);
+    value = decodeMsgpack(bytes, DECODE_LIMITS, offset);
   } catch (error) {
     if (error instanceof NestingError)
       return decodeError(ErrorCode.INVALID_MESSAGE, `nesting deeper than ${MAX_NESTING_DEPTH}`);

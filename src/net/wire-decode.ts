@@ -23,9 +23,12 @@ export class MsgpackError extends Error {}
 /** Arrays and maps nest deeper than the limit (a nesting bomb is refused as it is read). */
 export class NestingError extends Error {}
 
-/** Decodes exactly one value filling `input`; throws MsgpackError or NestingError. */
-export function decodeMsgpack(input: Uint8Array, limits: DecodeLimits): unknown {
-  const reader = sharedReader.start(input, limits);
+/**
+ * Decodes exactly one value filling `input` from `offset` (a frame's body after its length
+ * prefix, read in place: no view of it made per frame); throws MsgpackError or NestingError.
+ */
+export function decodeMsgpack(input: Uint8Array, limits: DecodeLimits, offset = 0): unknown {
+  const reader = sharedReader.start(input, limits, offset);
   try {
     const value = reader.value(0);
     if (reader.pos !== input.length)
@@ -57,10 +60,10 @@ class Reader {
   private bytes: Uint8Array = EMPTY_BYTES;
   private limits: DecodeLimits = NO_LIMITS;
 
-  start(bytes: Uint8Array, limits: DecodeLimits): this {
+  start(bytes: Uint8Array, limits: DecodeLimits, offset = 0): this {
     this.bytes = bytes;
     this.limits = limits;
-    this.pos = 0;
+    this.pos = offset;
     this.view = null;
     return this;
   }

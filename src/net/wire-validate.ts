@@ -37,9 +37,12 @@ function fail(path: string, message: string): undefined {
 type Plain = Record<string, unknown>;
 
 /** zod's object test: anything non-null of type object that is not an array. */
+function isObject(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function asObject(value: unknown, path: string): Plain | undefined {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Plain;
-  return fail(path, 'expected object');
+  return isObject(value) ? value : fail(path, 'expected object');
 }
 
 function isBytes(value: unknown, length: number): value is Uint8Array {
@@ -64,8 +67,8 @@ function isText(value: unknown, max: number): value is string {
  * (wire-decode.ts), shared by every frame that carried its bytes: it is checked, not copied.
  */
 function nodeInfo(value: unknown, path: string, index = -1): WireNodeInfo | undefined {
-  const o = asObject(value, index < 0 ? path : `${path}.${index}`);
-  if (o === undefined) return undefined;
+  if (!isObject(value)) return fail(index < 0 ? path : `${path}.${index}`, 'expected object');
+  const o = value;
   const { id, pk, nonce, addr, caps } = o;
   if (!isBytes(id, 20)) return fail(keyPath(path, index, 'id'), 'expected 20 bytes');
   if (!isBytes(pk, 32)) return fail(keyPath(path, index, 'pk'), 'expected 32 bytes');

@@ -188,8 +188,11 @@ function unindex(state: RoutingState, entry: RoutingEntry): void {
 
 /** Entries of the table in the table-wide group `tableKey` (see AddressGroups). */
 export function tableGroupCount(state: RoutingState, tableKey: number): number {
+  // Indexed, not for-of: the keys are doubles, and an iterator that is not optimized away
+  // boxes each one (the largest allocation per observed newcomer in a heap profile).
+  const keys = state.tableKeys;
   let count = 0;
-  for (const key of state.tableKeys) if (key === tableKey) count++;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === tableKey) count++;
   return count;
 }
 
