@@ -54,10 +54,18 @@ export function emptyRouting(
   };
 }
 
+/**
+ * What a new bucket holds until its first entry or replacement: one shared, frozen empty
+ * array (the fold replaces a bucket's arrays when it adds, and a push into it would throw).
+ * A refresh makes buckets that stay empty, and two arrays of their own cost 64 bytes each.
+ */
+const NO_ENTRIES = Object.freeze([]) as unknown as RoutingEntry[];
+const NO_PEERS = Object.freeze([]) as unknown as TablePeer[];
+
 function bucketAt(state: RoutingState, index: number): Bucket {
   let bucket = state.buckets[index];
   if (bucket === undefined) {
-    bucket = { entries: [], replacements: [], lastActivityAtMs: 0 };
+    bucket = { entries: NO_ENTRIES, replacements: NO_PEERS, lastActivityAtMs: 0 };
     state.buckets[index] = bucket;
   }
   return bucket;
