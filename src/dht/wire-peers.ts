@@ -2,6 +2,7 @@ import type { IdentityCache, IdentityProblem, NodeIdentity } from '../core/ident
 import type { PeerInfo } from '../core/node-info.js';
 import type { Pointer } from '../core/pointer.js';
 import type { WireNodeInfo, WirePointer } from '../net/messages.js';
+import { isDecodedNodeInfo } from '../net/wire-decode.js';
 
 const wireViews = new WeakMap<NodeIdentity, WireNodeInfo>();
 
@@ -37,7 +38,7 @@ export function peerFromWire(
   minDifficulty: number,
   addr: string = wire.addr,
 ): PeerInfo | IdentityProblem {
-  const shareable = addr === wire.addr && Object.isFrozen(wire);
+  const shareable = addr === wire.addr && isDecodedNodeInfo(wire, wire.id);
   if (shareable) {
     if (minDifficulty !== verifiedAtDifficulty) {
       verifiedPeers = new WeakMap();
@@ -54,11 +55,11 @@ export function peerFromWire(
 }
 
 /**
- * The verified peer of each frozen NodeInfo, at the difficulty it was verified for. The
+ * The verified peer of each decoded NodeInfo, at the difficulty it was verified for. The
  * decoder hands out one frozen object per NodeInfo bytes (wire-decode.ts), and a find_node
  * answer lists 20 peers the asker mostly knows: this turns their identity checks (a lookup,
- * compares of the ID and key) and a PeerInfo each into one weak-map read. Frozen objects
- * cannot change their fields, and verifying is pure, so the answer cached is the answer.
+ * compares of the ID and key) and a PeerInfo each into one weak-map read. Those objects own
+ * their bytes and cannot change, and verifying is pure, so the answer cached is the answer.
  */
 let verifiedPeers = new WeakMap<WireNodeInfo, PeerInfo>();
 let verifiedAtDifficulty = -1;

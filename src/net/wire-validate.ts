@@ -1,4 +1,5 @@
 import { MAX_NONCE } from '../core/proof-of-work.js';
+import { isDecodedNodeInfo } from './wire-decode.js';
 import {
   K,
   MAX_POINTERS_PER_RESPONSE,
@@ -63,8 +64,8 @@ function isText(value: unknown, max: number): value is string {
 
 /**
  * A NodeInfo, item `index` of the array at `path` (-1: `path` itself; the path text is built
- * only for a failure). A frozen object is one the decoder made with exactly these five keys
- * (wire-decode.ts), shared by every frame that carried its bytes: it is checked, not copied.
+ * only for a failure). An object the decoder made with exactly these five keys (frozen,
+ * shared by every frame that carried its bytes; see isDecodedNodeInfo) is checked, not copied.
  */
 function nodeInfo(value: unknown, path: string, index = -1): WireNodeInfo | undefined {
   if (!isObject(value)) return fail(index < 0 ? path : `${path}.${index}`, 'expected object');
@@ -78,7 +79,7 @@ function nodeInfo(value: unknown, path: string, index = -1): WireNodeInfo | unde
     return fail(keyPath(path, index, 'addr'), 'expected an address of 3 to 64 characters');
   if (!isUint(caps, 0xffff))
     return fail(keyPath(path, index, 'caps'), 'expected an unsigned 16-bit integer');
-  return Object.isFrozen(o) ? (o as unknown as WireNodeInfo) : { id, pk, nonce, addr, caps };
+  return isDecodedNodeInfo(o, id) ? (o as unknown as WireNodeInfo) : { id, pk, nonce, addr, caps };
 }
 
 function keyPath(path: string, index: number, key: string): string {
