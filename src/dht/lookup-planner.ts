@@ -83,6 +83,7 @@ export class LookupPlanner {
 
   private settle(candidate: Candidate, state: 'answered' | 'failed'): void {
     if (candidate.state === 'inflight') this.inflightCount--;
+    if (candidate.state === 'failed' || state === 'failed') this.shortlist.noteFailed();
     candidate.state = state;
   }
 

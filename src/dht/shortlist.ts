@@ -22,7 +22,8 @@ export interface Candidate {
 export class Shortlist {
   private readonly sorted: Candidate[] = [];
   private readonly byId = new Map<string, Candidate>();
-  private readonly scratch: Candidate[] = [];
+  private readonly kept: Candidate[] = [];
+  private windowCurrent = false;
 
   constructor(
     private readonly target: NodeId,
@@ -36,6 +37,7 @@ export class Shortlist {
     const candidate: Candidate = { peer, hop, group, state: 'new' };
     this.byId.set(peer.identity.idHex, candidate);
     this.sorted.splice(this.insertionPoint(peer.identity.id), 0, candidate);
+    this.windowCurrent = false;
     return true;
   }
 
@@ -54,20 +56,40 @@ export class Shortlist {
     return low;
   }
 
+  /** The window as it is now, in a new array (for callers that change states themselves). */
   window(): Candidate[] {
-    return [...this.currentWindow()];
+    return this.fillWindow([]);
   }
 
   /**
-   * The window in an array this shortlist reuses: read it before the next call. The planner
-   * works the window out after every answer, twice; this spares it an array each time.
+   * The window in an array this shortlist keeps until it changes: only a new candidate or a
+   * failure changes who is in it (querying and answering do not). The planner reads it after
+   * every answer, twice; most late answers bring no one new. States must change through the
+   * planner, which reports failures (`noteFailed`).
    */
   currentWindow(): readonly Candidate[] {
-    const out = this.scratch;
+    if (!this.windowCurrent) {
+      this.fillWindow(this.kept);
+      this.windowCurrent = true;
+    }
+    return this.kept;
+  }
+
+  /** A candidate failed, or stopped having failed: the kept window is out of date. */
+  noteFailed(): void {
+    this.windowCurrent = false;
+  }
+
+  private fillWindow(out: Candidate[]): Candidate[] {
     out.length = 0;
+    const perGroup = new Map<string, number>();
     for (const candidate of this.sorted) {
       if (candidate.state === 'failed') continue;
-      if (candidate.group !== null && groupCount(out, candidate.group) >= this.perGroup) continue;
+      if (candidate.group !== null) {
+        const count = perGroup.get(candidate.group) ?? 0;
+        if (count >= this.perGroup) continue;
+        perGroup.set(candidate.group, count + 1);
+      }
       out.push(candidate);
       if (out.length === this.k) break;
     }
@@ -76,16 +98,6 @@ export class Shortlist {
 
   /** Answered candidates of the window, closest first: the lookup's result. */
   answered(): Candidate[] {
-    return this.currentWindow().filter((c) => c.state === 'answered');
+    return this.window().filter((c) => c.state === 'answered');
   }
-}
-
-/**
- * Candidates of `group` among those already in the window: at most k to compare, cheaper
- * than a map per call (the window is worked out after every answer).
- */
-function groupCount(window: readonly Candidate[], group: string): number {
-  let count = 0;
-  for (const candidate of window) if (candidate.group === group) count++;
-  return count;
 }
