@@ -103,7 +103,6 @@ class Reader {
   /** A fixed-size number read through a DataView (floats, signed and 64-bit integers). */
   private fixed(size: number, read: (view: DataView, at: number) => number): number {
     this.need(size);
-    const { bytes } = this;
     const value = read(this.dataView(), this.pos);
     this.pos += size;
     return value;
