@@ -28,21 +28,21 @@ export function closestEntries(
   const selection = new Selection(target, count, except);
   const { selfId: self, buckets } = state;
   const start = compareDistance(self, target, self) === 0 ? 0 : bucketIndex(self, target);
-  if (selection.offerAll(buckets[start]?.entries)) return selection.entries;
+  if (selection.offerAll(buckets[start]?.entries)) return selection.result();
   // Most buckets of a table are empty: skip them before looking at any bit.
   for (let i = start - 1; i >= 0; i--) {
     const entries = buckets[i]?.entries;
     if (entries !== undefined && entries.length > 0 && distanceBit(self, target, i) === 1)
-      if (selection.offerAll(entries)) return selection.entries;
+      if (selection.offerAll(entries)) return selection.result();
   }
   for (let i = 0; i < start; i++) {
     const entries = buckets[i]?.entries;
     if (entries !== undefined && entries.length > 0 && distanceBit(self, target, i) === 0)
-      if (selection.offerAll(entries)) return selection.entries;
+      if (selection.offerAll(entries)) return selection.result();
   }
   for (let i = start + 1; i < ID_BITS; i++)
-    if (selection.offerAll(buckets[i]?.entries)) return selection.entries;
-  return selection.entries;
+    if (selection.offerAll(buckets[i]?.entries)) return selection.result();
+  return selection.result();
 }
 
 /** The bit of self⊕target that decides bucket `index` (bit 159 - index from the top). */
@@ -51,10 +51,19 @@ function distanceBit(self: NodeId, target: NodeId, index: number): number {
   return ((self[bit >> 3]! ^ target[bit >> 3]!) >> (7 - (bit & 7))) & 1;
 }
 
+/**
+ * The distance prefixes of the selection being made: one array for every call (choosing is
+ * synchronous and never nested), grown for a larger count. Every served find_node chooses.
+ */
+let sharedPrefixes = new Int32Array(64);
+const MAX_TABLE_ENTRIES = ID_BITS * 20; // SPEC §2: 160 buckets of k = 20
+
 /** The closest `count` entries offered so far, closest first, with their distance prefixes. */
 class Selection {
-  readonly entries: RoutingEntry[] = [];
-  private readonly prefixes: number[] = [];
+  /** Made at its final capacity (a growing array is reallocated twice on the way to 20). */
+  private readonly entries: RoutingEntry[];
+  private readonly prefixes: Int32Array;
+  private size = 0;
   private readonly t0: number;
   /** The left-out identity's ID prefix and hex (-1 and '' when none is). */
   private readonly exceptPrefix: number;
@@ -65,13 +74,25 @@ class Selection {
     private readonly count: number,
     except: NodeIdentity | undefined,
   ) {
+    const presized = Number.isInteger(count) && count > 0 && count <= 1_024;
+    this.entries = presized ? new Array<RoutingEntry>(count) : [];
+    // A selection never holds more than the table (any count, Infinity included).
+    const capacity = Math.min(Math.max(Math.ceil(count), 0), MAX_TABLE_ENTRIES);
+    if (sharedPrefixes.length < capacity) sharedPrefixes = new Int32Array(capacity);
+    this.prefixes = sharedPrefixes;
     this.t0 = prefix31(target);
     this.exceptPrefix = except === undefined ? -1 : prefix31(except.id);
     this.exceptHex = except === undefined ? '' : except.idHex;
   }
 
   get full(): boolean {
-    return this.entries.length >= this.count;
+    return this.size >= this.count;
+  }
+
+  /** The entries chosen, closest first. */
+  result(): RoutingEntry[] {
+    this.entries.length = this.size;
+    return this.entries;
   }
 
   /** Offers every entry; returns whether the selection is full afterwards. */
@@ -85,11 +106,13 @@ class Selection {
     const { peer } = entry;
     if (peer.idPrefix === this.exceptPrefix && peer.identity.idHex === this.exceptHex) return;
     const distance = peer.idPrefix ^ this.t0;
-    let at = entries.length;
+    let at = this.size;
     if (at >= count) {
       // Full: most offers are farther than the last held one and stop at this one comparison.
       if (count <= 0 || !this.farther(prefixes[at - 1]!, entries[at - 1]!, distance, entry)) return;
       at--;
+    } else {
+      this.size++;
     }
     // Insertion by shifting, not splice: at most k entries, and no builtin call per offer.
     while (at > 0 && this.farther(prefixes[at - 1]!, entries[at - 1]!, distance, entry)) {
