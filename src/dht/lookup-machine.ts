@@ -31,6 +31,7 @@ import { peerFromWire } from './wire-peers.js';
 interface Query {
   readonly candidate: Candidate;
   readonly softTimeoutMs: number;
+  readonly sentAtMs: number;
 }
 
 /** One lookup's state: the planner's window and what the lookup has found so far. */
@@ -134,8 +135,10 @@ function settled(
   const returned: PeerInfo[] = [];
   let pointers = 0;
   if (input.type === 'answered') {
+    const firstPointers = lookup.pointers.size === 0;
     pointers = absorb(lookup, candidate, input.response, returned, context.nowMs);
     lookup.planner.answered(candidate, pointers > 0);
+    if (firstPointers && pointers > 0) graceAfterValue(lookup, input.latencyMs, effects, context);
   } else {
     lookup.planner.failed(candidate);
   }
@@ -145,21 +148,45 @@ function settled(
 }
 
 /**
- * Past the soft timeout (SPEC §4.3) the query frees its slot and the lookup goes on. The
- * soft timeout used is recorded as a `slow` step, so a replay re-decides it exactly; a find
- * that has its value no longer waits for this query (its grace is the soft timeout).
+ * A find that has its value waits for the queries still in flight only a short grace (SPEC
+ * §4.3): twice the round trip that brought the value, at least MIN_GRACE_MS, never past a
+ * query's own soft timeout. A live peer asked in the same round answers within about the
+ * same time; a dead one no longer holds the answer back for a whole soft timeout, which a
+ * loaded host's round trips inflate to hundreds of milliseconds.
+ */
+function graceAfterValue(
+  lookup: LookupState,
+  latencyMs: number,
+  effects: LookupEffect[],
+  context: LookupContext,
+): void {
+  if (lookup.goal.kind !== 'value' || lookup.goal.all === true) return;
+  const graceMs = Math.max(MIN_GRACE_MS, 2 * latencyMs);
+  for (const [tag, query] of lookup.queries) {
+    if (query.candidate.state !== 'inflight') continue;
+    const softLeftMs = query.sentAtMs + query.softTimeoutMs - context.nowMs;
+    if (softLeftMs <= graceMs && query.softTimeoutMs < lookup.view.config.rpcTimeoutMs) continue;
+    effects.push({ type: 'cancel', timer: tag }, { type: 'arm', timer: tag, afterMs: graceMs });
+  }
+}
+
+/** The shortest grace a find gives the queries in flight once it has its value. */
+export const MIN_GRACE_MS = 50;
+
+/**
+ * Past the soft timeout (SPEC §4.3), or a find's grace once it has its value, the query
+ * frees its slot and the lookup goes on. The soft timeout used (or the shorter wait the grace
+ * allowed) is recorded as a `slow` step, so a replay re-decides it exactly.
  */
 function slow(lookup: LookupState, tag: number, context: LookupContext): LookupOutput {
   const query = lookup.queries.get(tag);
-  if (
-    query === undefined ||
-    lookup.finished ||
-    query.candidate.state !== 'inflight' ||
-    query.softTimeoutMs >= lookup.view.config.rpcTimeoutMs
-  )
+  if (query === undefined || lookup.finished || query.candidate.state !== 'inflight')
     return NOTHING;
+  // The soft timeout itself, or less when the find's grace cut the wait short.
+  const waitedMs = Math.min(context.nowMs - query.sentAtMs, query.softTimeoutMs);
+  if (waitedMs >= lookup.view.config.rpcTimeoutMs) return NOTHING;
   lookup.planner.slow(query.candidate);
-  const step = stepOf(lookup, query.candidate, 'slow', query.softTimeoutMs, [], 0, context);
+  const step = stepOf(lookup, query.candidate, 'slow', waitedMs, [], 0, context);
   return advance(lookup, [step], [], context);
 }
 
@@ -177,7 +204,11 @@ function advance(
       : { op: 'find_node', target: goal.target };
   for (const candidate of lookup.planner.nextQueries()) {
     const tag = ++lookup.rpcs;
-    lookup.queries.set(tag, { candidate, softTimeoutMs: context.softTimeoutMs });
+    lookup.queries.set(tag, {
+      candidate,
+      softTimeoutMs: context.softTimeoutMs,
+      sentAtMs: context.nowMs,
+    });
     effects.push({ type: 'arm', timer: tag, afterMs: context.softTimeoutMs });
     effects.push({ type: 'send', tag, peer: candidate.peer, request });
   }

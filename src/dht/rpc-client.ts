@@ -7,10 +7,12 @@ import { concludeRpc, type RpcConclusion, type RpcResult, type RpcTarget } from 
 
 export type { RpcResult, RpcTarget };
 
-/** How an RPC's failure counts. */
+/** How an RPC's failure counts, and how long it may take. */
 export interface RpcOptions {
   /** False: a failure is reported but is no strike (the rejoin's pings, see bootstrap.ts). */
   readonly strikes?: boolean;
+  /** The hard timeout of this RPC; `rpcTimeoutMs` unless the caller knows better (rejoin). */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -35,7 +37,8 @@ export function sendRpc(
   const sent = { target, request, rid, lookup, sentAtMs: node.timers.now() };
   node.reach.noteContacted(target.addr, sent.sentAtMs);
   const strikes = options.strikes ?? true;
-  node.transport.request(target.addr, frame, node.config.rpcTimeoutMs, (outcome) => {
+  const timeoutMs = options.timeoutMs ?? node.config.rpcTimeoutMs;
+  node.transport.request(target.addr, frame, timeoutMs, (outcome) => {
     const context = { nowMs: node.timers.now(), stopping: node.stopping, strikes };
     const conclusion = concludeRpc(node, sent, outcome, context);
     applyConclusion(node, conclusion);

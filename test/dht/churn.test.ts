@@ -134,7 +134,8 @@ test('a rejoin pings again, once it has an answer, the restored peers that faile
     const sim = createSimulation({ seed, nodes: 30 });
     sim.bootstrapAll();
     sim.runUntilIdle();
-    // Given a restarted node that cannot reach anyone for its first 2.5 s (still starting up)
+    // Given a restarted node that cannot reach anyone for its first 6.5 s (still starting up;
+    // a join's ping waits 6 s, three RPC timeouts)
     sim.stopNode(0, { crash: true });
     const restarted = sim.restartNode(0);
     const restored = restarted.node.state.routing.byId.size;
@@ -143,7 +144,7 @@ test('a rejoin pings again, once it has an answer, the restored peers that faile
     let result: BootstrapResult | undefined;
     sim.node(0).rejoin([], (r) => (result = r));
     // when it can again
-    sim.runFor(2_500);
+    sim.runFor(6_500);
     sim.network.heal();
     sim.runUntilIdle();
     // then every restored peer answered in the end, those that failed early on their second

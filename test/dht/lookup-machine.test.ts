@@ -5,7 +5,12 @@ import { Caps, type PeerInfo } from '../../src/core/node-info.js';
 import type { NodeId } from '../../src/core/node-id.js';
 import { seededRandom } from '../../src/core/random.js';
 import type { Response } from '../../src/net/messages.js';
-import { lookupStep, openLookup, type LookupState } from '../../src/dht/lookup-machine.js';
+import {
+  lookupStep,
+  MIN_GRACE_MS,
+  openLookup,
+  type LookupState,
+} from '../../src/dht/lookup-machine.js';
 import type {
   LookupGoal,
   LookupInput,
@@ -297,10 +302,56 @@ test('given a find_value, when an answer holds a valid pointer, then no more pee
     ])
     .when({ type: 'answered', tag: 1, response: value, latencyMs: 10 }, T0 + 10)
     .thenSteps([{ peer: hex(a!), outcome: 'ok', returned: [hex(c!)], pointers: 1 }])
-    .thenEffects([['cancel', 1]]);
+    .thenEffects([
+      ['cancel', 1],
+      ['cancel', 2],
+      ['arm', 2, MIN_GRACE_MS],
+    ]);
   scenario.when({ type: 'answered', tag: 2, response: value, latencyMs: 40 }, T0 + 40).thenSteps([
     { peer: hex(b!), pointers: 1 },
     { type: 'finished', pointers: 1, rpcs: 2, reason: 'found' },
   ]);
   assert.deepEqual(scenario.done()?.pointers, [pointer]);
+});
+
+test('given a find_value with its value, when a query in flight has not answered within the grace, then it is passed over and the find finishes found', () => {
+  const pointer = signedPointer({ tessera: 6, nowMs: T0 });
+  const [a, b] = peersByDistance(pointer.key, 2);
+  const value: Response = {
+    op: 'value',
+    nodes: [],
+    pointers: [pointerToWire(pointer)],
+    more: false,
+  };
+  // Given a find whose first answer, after 40 ms, holds the value while b is still asked
+  const scenario = new Scenario(nodeWith([a!, b!]), { target: pointer.key, kind: 'value' })
+    .when({ type: 'started', lookupId: 4 })
+    .when({ type: 'answered', tag: 1, response: value, latencyMs: 40 }, T0 + 40)
+    // then b gets twice that round trip, not the rest of its 400 ms soft timeout
+    .thenEffects([
+      ['cancel', 1],
+      ['cancel', 2],
+      ['arm', 2, 80],
+    ]);
+  // when the grace passes without its answer
+  scenario.when({ type: 'timer', timer: 2 }, T0 + 120).thenSteps([
+    { peer: hex(b!), outcome: 'slow', latencyMs: 120 },
+    { type: 'finished', pointers: 1, rpcs: 2, durationMs: 120, reason: 'found' },
+  ]);
+  assert.deepEqual(scenario.done()?.pointers, [pointer]);
+});
+
+test('given a find --all, when an answer holds the value, then the queries in flight keep their soft timeouts', () => {
+  const pointer = signedPointer({ tessera: 7, nowMs: T0 });
+  const [a, b] = peersByDistance(pointer.key, 2);
+  const value: Response = {
+    op: 'value',
+    nodes: [],
+    pointers: [pointerToWire(pointer)],
+    more: false,
+  };
+  new Scenario(nodeWith([a!, b!]), { target: pointer.key, kind: 'value', all: true })
+    .when({ type: 'started', lookupId: 5 })
+    .when({ type: 'answered', tag: 1, response: value, latencyMs: 40 }, T0 + 40)
+    .thenEffects([['cancel', 1]]);
 });

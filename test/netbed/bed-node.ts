@@ -1,5 +1,6 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, runTesd, TESD, waitFor } from '../e2e/tesd-process.js';
 import type { Host, NetBed } from './bed.js';
@@ -106,6 +107,38 @@ export function findKey(
   options: { all?: boolean } = {},
 ): Promise<FindView> {
   return admin<FindView>(bed, node, 'GET', `/find/${key}${options.all === true ? '?all=1' : ''}`);
+}
+
+/**
+ * `count` finds of `key` at once: one shell in the namespace starts every curl, so they reach
+ * the node together (an `ip netns exec` per find takes ~100 ms to start, longer than a find).
+ * Each answer goes to its own file: parallel transfers of one curl interleave their output.
+ */
+export function findKeyTogether(
+  bed: NetBed,
+  node: BedNode,
+  key: string,
+  count: number,
+): Promise<FindView[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'finds-'));
+  const url = `http://${ADMIN}/find/${key}?all=1`;
+  const curl = `curl -sS -m ${CURL_TIMEOUT_S} -o "${dir}/$i" -w '%{http_code}' '${url}' > "${dir}/$i.code"`;
+  const script = `for i in $(seq ${count}); do ${curl} & done; wait`;
+  const args = ['netns', 'exec', node.host.ns, 'sh', '-c', script];
+  return new Promise<FindView[]>((resolve, reject) =>
+    execFile('ip', args, { timeout: (CURL_TIMEOUT_S + 5) * 1000 }, (error, _stdout, stderr) => {
+      if (error !== null)
+        return reject(new Error(`${node.name} finds: ${stderr || error.message}`));
+      const views: FindView[] = [];
+      for (let i = 1; i <= count; i++) {
+        const code = readFileSync(join(dir, `${i}.code`), 'utf8');
+        const body = readFileSync(join(dir, String(i)), 'utf8');
+        if (code !== '200') return reject(new Error(`${node.name} find: ${code} ${body}`));
+        views.push(JSON.parse(body) as FindView);
+      }
+      resolve(views);
+    }),
+  ).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
 /** Read-only SQL over a node's event log (`tesd sql`, which works while the node runs). */

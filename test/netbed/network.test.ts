@@ -5,6 +5,8 @@ import { waitFor } from '../e2e/tesd-process.js';
 import { bedUnavailableReason, NetBed, type Host } from './bed.js';
 import {
   findKey,
+  findKeyTogether,
+  type FindView,
   nodePeers,
   nodeSql,
   nodeStatus,
@@ -348,38 +350,35 @@ describe('network test bed', { skip: unavailable ?? false }, () => {
     }
   });
 
-  it(
-    "once a firewall that refused a peer's answers is lifted, RPCs to that peer succeed again within 5 s",
-    {
-      todo: 'transport: passes run alone (a silent pooled connection is now dropped at its first RPC timeout), not yet after the local-send-errors test in the full bed run; see the transport report',
-    },
-    async () => {
-      const pub3 = host('pub3');
-      const pub3Id = await idOf('pub3');
-      const published = await publishTessera(bed, node('pub1'), randomBytes(32).toString('hex'));
-      bed.exec(pub3.ns, 'iptables', '-A', 'OUTPUT', '-d', '198.18.2.1', '-j', 'DROP');
-      try {
-        // pub2 asks pub3, whose answers cannot leave: pub2's RPCs to it time out.
-        for (let i = 0; i < 2; i++) await findKey(bed, node('pub2'), published.key, { all: true });
-      } finally {
-        bed.exec(pub3.ns, 'iptables', '-D', 'OUTPUT', '-d', '198.18.2.1', '-j', 'DROP');
-      }
-      const liftedAt = Date.now();
-      await waitFor(
-        'an RPC of pub2 to pub3 to succeed',
-        async () => {
-          await findKey(bed, node('pub2'), published.key, { all: true });
-          const ok = await nodeSql<{ n: number }>(
-            node('pub2'),
-            "SELECT count(*) AS n FROM events WHERE type = 'rpc_completed' AND " +
-              `json_extract(data, '$.outcome') = 'ok' AND peer = '${pub3Id}' AND at > ${liftedAt}`,
-          );
-          return (ok[0]?.n ?? 0) > 0;
-        },
-        5_000,
-      );
-    },
-  );
+  it("once a firewall that refused a peer's answers is lifted, RPCs to that peer succeed again within 5 s", async () => {
+    const pub3 = host('pub3');
+    const pub3Id = await idOf('pub3');
+    const published = await publishTessera(bed, node('pub1'), randomBytes(32).toString('hex'));
+    bed.exec(pub3.ns, 'iptables', '-A', 'OUTPUT', '-d', '198.18.2.1', '-j', 'DROP');
+    try {
+      // pub2 asks pub3, whose answers cannot leave: pub2's RPCs to it time out.
+      for (let i = 0; i < 2; i++) await findKey(bed, node('pub2'), published.key, { all: true });
+    } finally {
+      bed.exec(pub3.ns, 'iptables', '-D', 'OUTPUT', '-d', '198.18.2.1', '-j', 'DROP');
+    }
+    const liftedAt = Date.now();
+    // The deadline is read off pub2's log, not the wall clock around it: on a loaded
+    // machine each `tesd sql` of the check takes seconds of its own.
+    const firstOk = await waitFor(
+      'an RPC of pub2 to pub3 to succeed',
+      async () => {
+        await findKey(bed, node('pub2'), published.key, { all: true });
+        const ok = await nodeSql<{ at: number | null }>(
+          node('pub2'),
+          "SELECT min(at) AS at FROM events WHERE type = 'rpc_completed' AND " +
+            `json_extract(data, '$.outcome') = 'ok' AND peer = '${pub3Id}' AND at > ${liftedAt}`,
+        );
+        return ok[0]?.at ?? null;
+      },
+      30_000,
+    );
+    assert.ok(firstOk - liftedAt <= 5_000, `first answer ${firstOk - liftedAt} ms after the lift`);
+  });
 
   it('ENOBUFS (a full interface queue) costs lost datagrams only: the kernel drops them, QUIC resends', async () => {
     // For UDP, Linux drops a datagram its full device queue refuses and counts it as a
@@ -391,19 +390,24 @@ describe('network test bed', { skip: unavailable ?? false }, () => {
     const published = await publishTessera(bed, node('pub1'), randomBytes(32).toString('hex'));
     const refusedBefore = sndbufErrors(bed, pub2);
     bed.exec(pub2.ns, 'tc', ...TINY_QUEUE);
-    // Finds in parallel, so that pub2 sends in bursts the queue cannot hold.
-    const results = await Promise.all(
-      Array.from({ length: ENOBUFS_FINDS }, () =>
-        findKey(bed, node('pub2'), published.key, { all: true }),
-      ),
-    ).finally(() => bed.exec(pub2.ns, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'));
+    // Finds together, so that pub2 sends in bursts the queue cannot hold; rounds of them go on
+    // (a bounded few) until the kernel has refused some datagrams.
+    const results: FindView[] = [];
+    let refused = 0;
+    try {
+      for (let round = 0; round < ENOBUFS_ROUNDS && refused === 0; round++) {
+        results.push(...(await findKeyTogether(bed, node('pub2'), published.key, ENOBUFS_FINDS)));
+        refused = sndbufErrors(bed, pub2) - refusedBefore;
+      }
+    } finally {
+      bed.exec(pub2.ns, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root');
+    }
     const found = results.filter((result) => result.pointers.length === 1).length;
-    const refused = sndbufErrors(bed, pub2) - refusedBefore;
     console.log(
-      `# full queue: ${refused} datagrams refused with ENOBUFS; ${found}/${ENOBUFS_FINDS} finds found`,
+      `# full queue: ${refused} datagrams refused with ENOBUFS; ${found}/${results.length} finds found`,
     );
     assert.ok(refused > 0, 'the queue refused datagrams');
-    assert.equal(found, ENOBUFS_FINDS);
+    assert.equal(found, results.length);
     assert.equal(node('pub2').child.exitCode, null, `pub2: ${node('pub2').output.slice(-2000)}`);
   });
 
@@ -424,6 +428,7 @@ const TINY_QUEUE = ['qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', '64kbi
   '1600',
 ]);
 const ENOBUFS_FINDS = 12;
+const ENOBUFS_ROUNDS = 8;
 
 /** Datagrams the kernel refused for a full queue in `host`'s namespace (IPv4 and IPv6). */
 function sndbufErrors(bed: NetBed, host: Host): number {
