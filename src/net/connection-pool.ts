@@ -25,6 +25,12 @@ export type DialResult =
 type Failure = Extract<RpcResult, { ok: false }>;
 type Waiter = (result: PooledConnection | Failure) => void;
 
+/** A dial in progress and the requests waiting for it. */
+interface Dial {
+  readonly waiters: Waiter[];
+  readonly startedAtMs: number;
+}
+
 interface Entry extends PooledConnection {
   readonly client: QUICClient;
   idleTimer: NodeJS.Timeout | null;
@@ -46,7 +52,7 @@ export interface ConnectionPoolOptions {
  */
 export class ConnectionPool {
   private readonly ready = new Map<string, Entry>();
-  private readonly dialing = new Map<string, Waiter[]>();
+  private readonly dialing = new Map<string, Dial>();
   private readonly closing = new Set<Promise<void>>();
   private closed = false;
 
@@ -60,9 +66,9 @@ export class ConnectionPool {
   get(addr: string, onReady: Waiter): void {
     const entry = this.ready.get(addr);
     if (entry !== undefined) return onReady(entry);
-    const waiters = this.dialing.get(addr);
-    if (waiters !== undefined) {
-      waiters.push(onReady);
+    const pending = this.dialing.get(addr);
+    if (pending !== undefined) {
+      pending.waiters.push(onReady);
       return;
     }
     if (this.size + this.options.otherConnections() >= this.options.maxConnections) {
@@ -71,8 +77,27 @@ export class ConnectionPool {
         return onReady({ ok: false, failure: 'overloaded', message });
       }
     }
-    this.dialing.set(addr, [onReady]);
-    void this.dialAndSettle(addr);
+    const dial = { waiters: [onReady], startedAtMs: this.options.now() };
+    this.dialing.set(addr, dial);
+    void this.dialAndSettle(addr, dial);
+  }
+
+  /**
+   * A request waiting on the dial to `addr` timed out. A handshake that has gone on for a whole
+   * RPC timeout is in QUIC's retransmission backoff (its Initials resent after 1 s, 2 s, 4 s, ...
+   * up to the 10 s handshake timeout): a path that was blocked and is open again would not be
+   * tried before the next resend. The dial is left to finish or fail on its own (its connection,
+   * if any, is closed); the requests still waiting on it move to a fresh dial, and later ones
+   * join that. A request that already timed out ignores what it is handed.
+   */
+  abandonDial(addr: string, olderThanMs: number): void {
+    const dial = this.dialing.get(addr);
+    if (dial === undefined || this.options.now() - dial.startedAtMs < olderThanMs) return;
+    this.dialing.delete(addr);
+    if (dial.waiters.length <= 1 || this.closed) return;
+    const fresh = { waiters: dial.waiters, startedAtMs: this.options.now() };
+    this.dialing.set(addr, fresh);
+    void this.dialAndSettle(addr, fresh);
   }
 
   /** The entry of a ready connection, for tests and metrics. */
@@ -100,27 +125,28 @@ export class ConnectionPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const entry of [...this.ready.values()]) this.retire(entry, 'transport closed');
-    for (const [addr, waiters] of this.dialing) {
+    for (const [addr, dial] of this.dialing) {
       this.dialing.delete(addr);
-      for (const waiter of waiters) waiter(closed('transport closed'));
+      for (const waiter of dial.waiters) waiter(closed('transport closed'));
     }
     while (this.closing.size > 0) await Promise.all([...this.closing]);
   }
 
-  private async dialAndSettle(addr: string): Promise<void> {
+  private async dialAndSettle(addr: string, dial: Dial): Promise<void> {
     const result = await this.options.dial(addr);
-    const waiters = this.dialing.get(addr);
-    this.dialing.delete(addr);
+    // Abandoned (abandonDial, close): a newer dial to the same address may be in its place.
+    const current = this.dialing.get(addr) === dial;
+    if (current) this.dialing.delete(addr);
     if (!result.ok) {
-      for (const waiter of waiters ?? []) waiter(result);
+      if (current) for (const waiter of dial.waiters) waiter(result);
       return;
     }
-    if (this.closed || waiters === undefined) {
+    if (this.closed || !current) {
       this.destroy(result.client);
       return;
     }
     const entry = this.admit(addr, result.client, result.remote);
-    for (const waiter of waiters) waiter(entry);
+    for (const waiter of dial.waiters) waiter(entry);
     this.armIdle(entry);
   }
 

@@ -220,7 +220,8 @@ export class QuicTransport implements Transport {
     };
     const timer = setTimeout(() => {
       finish(failed('timeout', `request to ${key} timed out after ${timeoutMs} ms`));
-      timedOut?.();
+      if (timedOut !== null) timedOut();
+      else this.pool.abandonDial(key, timeoutMs);
     }, timeoutMs);
     this.pool.get(key, (connection) => {
       if (settled) return;
