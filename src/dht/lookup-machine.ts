@@ -1,9 +1,9 @@
 import { toHex } from '../core/bytes.js';
-import { servesDht, type PeerInfo } from '../core/node-info.js';
-import { checkPointer, type Pointer } from '../core/pointer.js';
-import type { Request, Response } from '../net/messages.js';
+import type { PeerInfo } from '../core/node-info.js';
+import type { Pointer } from '../core/pointer.js';
+import type { Request } from '../net/messages.js';
 import { closestEntries } from '../projections/routing-table.js';
-import { groupOf } from './diversity.js';
+import { absorb, consider } from './lookup-answers.js';
 import { LookupPlanner, type LookupEnd } from './lookup-planner.js';
 import type { LookupStarted, LookupStep, LookupStepped } from './lookup-steps.js';
 import type {
@@ -16,7 +16,6 @@ import type {
 } from './lookup-values.js';
 import type { EngineView } from './node-context.js';
 import type { Candidate } from './shortlist.js';
-import { peerFromWire } from './wire-peers.js';
 
 /**
  * An iterative Kademlia lookup (SPEC §4.3) as a pure machine: `lookupStep(lookup, input,
@@ -25,7 +24,7 @@ import { peerFromWire } from './wire-peers.js';
  * cancel and the queries to send, and the result once it is over. It touches no transport,
  * store or clock; the driver's runner (iterative-lookup.ts) records, arms, sends and feeds the
  * outcomes back. Like a projection's fold, it updates the lookup's own state in place. Its
- * inputs and outputs are in lookup-values.ts.
+ * inputs and outputs are in lookup-values.ts, what an answer brings in lookup-answers.ts.
  */
 
 interface Query {
@@ -251,43 +250,6 @@ function finish(
   });
   effects.push({ type: 'cancel', timer: 'deadline' });
   return { steps, effects, done };
-}
-
-function consider(lookup: LookupState, peer: PeerInfo, hop: number): boolean {
-  const { idHex } = peer.identity;
-  const { view, planner } = lookup;
-  // Most peers of an answer are already candidates: no group to work out for them.
-  if (idHex === view.identity.idHex || !servesDht(peer.caps) || planner.get(idHex) !== undefined)
-    return false;
-  return planner.consider(peer, hop, groupOf(peer.addr, view.config));
-}
-
-/** Takes the nodes and pointers of an answer; returns how many valid pointers it held. */
-function absorb(
-  lookup: LookupState,
-  from: Candidate,
-  response: Response,
-  returned: PeerInfo[],
-  nowMs: number,
-): number {
-  if (response.op !== 'nodes' && response.op !== 'value') return 0;
-  const { view } = lookup;
-  for (const wire of response.nodes) {
-    const peer = peerFromWire(wire, view.identities, view.config.difficulty);
-    if (typeof peer === 'string') continue;
-    returned.push(peer);
-    consider(lookup, peer, from.hop + 1);
-  }
-  if (response.op !== 'value') return 0;
-  let valid = 0;
-  for (const pointer of response.pointers) {
-    if (toHex(pointer.key) !== lookup.targetHex || checkPointer(pointer, nowMs) !== null) continue;
-    valid++;
-    const publisher = toHex(pointer.publisher);
-    const known = lookup.pointers.get(publisher);
-    if (known === undefined || known.seq < pointer.seq) lookup.pointers.set(publisher, pointer);
-  }
-  return valid;
 }
 
 function stepOf(

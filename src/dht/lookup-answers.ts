@@ -1,0 +1,59 @@
+import { toHex } from '../core/bytes.js';
+import { servesDht, type PeerInfo } from '../core/node-info.js';
+import { checkPointer, type Pointer } from '../core/pointer.js';
+import type { Response } from '../net/messages.js';
+import { groupOf } from './diversity.js';
+import type { LookupPlanner } from './lookup-planner.js';
+import type { EngineView } from './node-context.js';
+import type { Candidate } from './shortlist.js';
+import { peerFromWire } from './wire-peers.js';
+
+/**
+ * What an answer brings to a lookup (lookup-machine.ts): the peers it lists become candidates
+ * (hop + 1, within the planner's caps), and the valid pointers for the target are merged by
+ * publisher, highest seq kept. The lookup's state is passed as the parts this needs.
+ */
+export interface AnswerSink {
+  readonly view: EngineView;
+  readonly planner: LookupPlanner;
+  readonly targetHex: string;
+  readonly pointers: Map<string, Pointer>;
+}
+
+/** Offers `peer` to the planner as a candidate; false if it is ourselves, no DHT peer or known. */
+export function consider(lookup: AnswerSink, peer: PeerInfo, hop: number): boolean {
+  const { idHex } = peer.identity;
+  const { view, planner } = lookup;
+  // Most peers of an answer are already candidates: no group to work out for them.
+  if (idHex === view.identity.idHex || !servesDht(peer.caps) || planner.get(idHex) !== undefined)
+    return false;
+  return planner.consider(peer, hop, groupOf(peer.addr, view.config));
+}
+
+/** Takes the nodes and pointers of an answer; returns how many valid pointers it held. */
+export function absorb(
+  lookup: AnswerSink,
+  from: Candidate,
+  response: Response,
+  returned: PeerInfo[],
+  nowMs: number,
+): number {
+  if (response.op !== 'nodes' && response.op !== 'value') return 0;
+  const { view } = lookup;
+  for (const wire of response.nodes) {
+    const peer = peerFromWire(wire, view.identities, view.config.difficulty);
+    if (typeof peer === 'string') continue;
+    returned.push(peer);
+    consider(lookup, peer, from.hop + 1);
+  }
+  if (response.op !== 'value') return 0;
+  let valid = 0;
+  for (const pointer of response.pointers) {
+    if (toHex(pointer.key) !== lookup.targetHex || checkPointer(pointer, nowMs) !== null) continue;
+    valid++;
+    const publisher = toHex(pointer.publisher);
+    const known = lookup.pointers.get(publisher);
+    if (known === undefined || known.seq < pointer.seq) lookup.pointers.set(publisher, pointer);
+  }
+  return valid;
+}
