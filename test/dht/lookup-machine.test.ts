@@ -314,15 +314,25 @@ test('given a find_value, when an answer holds a valid pointer, then no more pee
   assert.deepEqual(scenario.done()?.pointers, [pointer]);
 });
 
-test('given a find_value with its value, when a query in flight has not answered within the grace, then it is passed over and the find finishes found', () => {
-  const pointer = signedPointer({ tessera: 6, nowMs: T0 });
-  const [a, b] = peersByDistance(pointer.key, 2);
+/** A signed pointer, an answer holding it and no peers, and two peers closest to its key. */
+function valueOnly(tessera: number): {
+  pointer: ReturnType<typeof signedPointer>;
+  value: Response;
+  peers: PeerInfo[];
+} {
+  const pointer = signedPointer({ tessera, nowMs: T0 });
   const value: Response = {
     op: 'value',
     nodes: [],
     pointers: [pointerToWire(pointer)],
     more: false,
   };
+  return { pointer, value, peers: peersByDistance(pointer.key, 2) };
+}
+
+test('given a find_value with its value, when a query in flight has not answered within the grace, then it is passed over and the find finishes found', () => {
+  const { pointer, value, peers } = valueOnly(6);
+  const [a, b] = peers;
   // Given a find whose first answer, after 40 ms, holds the value while b is still asked
   const scenario = new Scenario(nodeWith([a!, b!]), { target: pointer.key, kind: 'value' })
     .when({ type: 'started', lookupId: 4 })
@@ -342,14 +352,8 @@ test('given a find_value with its value, when a query in flight has not answered
 });
 
 test('given a find --all, when an answer holds the value, then the queries in flight keep their soft timeouts', () => {
-  const pointer = signedPointer({ tessera: 7, nowMs: T0 });
-  const [a, b] = peersByDistance(pointer.key, 2);
-  const value: Response = {
-    op: 'value',
-    nodes: [],
-    pointers: [pointerToWire(pointer)],
-    more: false,
-  };
+  const { pointer, value, peers } = valueOnly(7);
+  const [a, b] = peers;
   new Scenario(nodeWith([a!, b!]), { target: pointer.key, kind: 'value', all: true })
     .when({ type: 'started', lookupId: 5 })
     .when({ type: 'answered', tag: 1, response: value, latencyMs: 40 }, T0 + 40)

@@ -1,7 +1,6 @@
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SendFaults } from '../support/dgram-sends.js';
-import { Transports, answered, ask, echo, ridFrame } from './quic-fixtures.js';
+import { answered, ask, echo, ridFrame, transportsWithFaults } from './quic-fixtures.js';
 
 /**
  * A dial whose handshake goes unanswered backs off as QUIC does (Initials resent after ~1 s,
@@ -9,16 +8,7 @@ import { Transports, answered, ask, echo, ridFrame } from './quic-fixtures.js';
  * path that opens again is tried by the next request at once instead of at the next resend.
  */
 
-const faults = new SendFaults();
-const transports = new Transports();
-afterEach(async () => {
-  faults.clear();
-  await transports.closeAll();
-});
-after(async () => {
-  await transports.closeAll();
-  faults.restore();
-});
+const { transports, faults } = transportsWithFaults();
 
 describe('QuicTransport: a dial that outlived a request timeout', () => {
   it('is abandoned, and once the path is open again the next request dials afresh and is answered within 500 ms', async () => {

@@ -1,9 +1,8 @@
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { peekRid } from '../../src/net/stream-pipeline.js';
 import type { RequestHandler } from '../../src/net/transport.js';
-import { SendFaults } from '../support/dgram-sends.js';
-import { Transports, answered, ask, echo, ridFrame } from './quic-fixtures.js';
+import { answered, ask, echo, ridFrame, transportsWithFaults } from './quic-fixtures.js';
 
 /**
  * A pooled connection whose peer went silent (a one-way firewall, a peer that restarted and
@@ -14,17 +13,7 @@ import { Transports, answered, ask, echo, ridFrame } from './quic-fixtures.js';
  */
 
 // Datagrams from one local port to one remote port vanish, as behind a firewall that drops.
-const faults = new SendFaults();
-
-const transports = new Transports();
-afterEach(async () => {
-  faults.clear();
-  await transports.closeAll();
-});
-after(async () => {
-  await transports.closeAll();
-  faults.restore();
-});
+const { transports, faults } = transportsWithFaults();
 
 describe('QuicTransport: a pooled connection that went dead', () => {
   it('is dropped when an RPC on it times out with nothing received, and the next RPC dials a peer that restarted', async () => {

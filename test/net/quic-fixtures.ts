@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { after, afterEach } from 'node:test';
 import { signingKeyFromSecret, type SigningKey } from '../../src/core/ed25519.js';
 import { QuicTransport, type QuicTransportOptions } from '../../src/net/quic-transport.js';
 import { isDecodeError } from '../../src/net/frame-codec.js';
 import type { RequestHandler, SendOutcome } from '../../src/net/transport.js';
+import { SendFaults } from '../support/dgram-sends.js';
 
 /** Real-QUIC test helpers: transports on 127.0.0.1, closed by `closeAll`. */
 
@@ -69,4 +71,22 @@ export function ridFrame(rid: number, ...body: number[]): Uint8Array {
   view.setUint32(4 + head.length, rid);
   frame.set(body, 4 + head.length + 4);
   return frame;
+}
+
+/**
+ * A test file's transports and dgram send faults: after each test the faults are cleared and
+ * the transports closed; at the end dgram's own send is put back.
+ */
+export function transportsWithFaults(): { transports: Transports; faults: SendFaults } {
+  const transports = new Transports();
+  const faults = new SendFaults();
+  afterEach(async () => {
+    faults.clear();
+    await transports.closeAll();
+  });
+  after(async () => {
+    await transports.closeAll();
+    faults.restore();
+  });
+  return { transports, faults };
 }

@@ -1,7 +1,6 @@
-import { after, afterEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SendFaults } from '../support/dgram-sends.js';
-import { Transports, answered, ask, echo, frameOf } from './quic-fixtures.js';
+import { answered, ask, echo, frameOf, transportsWithFaults } from './quic-fixtures.js';
 
 /**
  * Local send errors (SPEC §3.1, issue 15 item 5): a socket that refuses to send towards one
@@ -13,24 +12,16 @@ import { Transports, answered, ask, echo, frameOf } from './quic-fixtures.js';
  */
 
 // Sends from one local port to one remote port fail with an errno, as sendto(2) would.
-const faults = new SendFaults();
-
-const transports = new Transports();
+const { transports, faults } = transportsWithFaults();
 const uncaught: unknown[] = [];
 const onUncaught = (error: unknown): void => {
   uncaught.push(error);
 };
 process.on('uncaughtException', onUncaught);
 process.on('unhandledRejection', onUncaught);
-afterEach(async () => {
-  faults.clear();
-  await transports.closeAll();
-});
-after(async () => {
-  await transports.closeAll();
+after(() => {
   process.off('uncaughtException', onUncaught);
   process.off('unhandledRejection', onUncaught);
-  faults.restore();
 });
 
 describe('QuicTransport: local send errors cost only the RPCs they concern', () => {
