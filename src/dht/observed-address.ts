@@ -1,4 +1,5 @@
-import { normalizeAddress, parseAddress, sourceHost } from '../core/address.js';
+import { normalizeAddress } from '../core/address.js';
+import { admissionKeys, INVALID_HOST } from './rate-limiter.js';
 
 /**
  * The address a node advertises, by agreement (issue 15 item 3): peers tell us how they see
@@ -15,13 +16,23 @@ export const OBSERVATION_TTL_MS = 30 * 60_000;
 const MAX_VOTERS = 64;
 
 interface Vote {
+  readonly voter: string;
   readonly addr: string;
   readonly atMs: number;
 }
 
+/**
+ * The votes and, per address, how many hosts vote for it, kept as votes come and go: a busy
+ * node hears a `pong` per ping it sends, so a vote costs a few map operations, not a recount.
+ */
 export class ObservedAddresses {
+  /** In the order they were cast (delete, then set), so the oldest voter is at the head. */
   private readonly votes = new Map<string, Vote>();
+  private readonly voters = new Map<string, number>();
   private agreedAddr: string | null = null;
+  /** The last reported text and its canonical form: one host usually reports one address. */
+  private lastText = '';
+  private lastAddr: string | null = null;
 
   constructor(private readonly minVoters: number) {}
 
@@ -30,14 +41,15 @@ export class ObservedAddresses {
    * address when this vote changed it, else null.
    */
   observe(observed: string, observerAddr: string, nowMs: number): string | null {
-    const addr = normalizeAddress(observed);
-    const observer = parseAddress(observerAddr);
-    if (addr === null || observer === null) return null;
-    const voter = sourceHost(observer.host);
-    this.votes.delete(voter);
-    this.votes.set(voter, { addr, atMs: nowMs });
-    if (this.votes.size > MAX_VOTERS) this.votes.delete(this.votes.keys().next().value!);
-    return this.recount(nowMs);
+    const addr = this.canonical(observed);
+    const voter = admissionKeys(observerAddr).host;
+    if (addr === null || voter === INVALID_HOST) return null;
+    const previous = this.votes.get(voter);
+    if (previous !== undefined) this.remove(previous);
+    this.add({ voter, addr, atMs: nowMs });
+    if (this.votes.size > MAX_VOTERS) this.remove(this.votes.values().next().value!);
+    this.expire(nowMs);
+    return this.recount();
   }
 
   /** The address several distinct hosts agree on, or null while they do not. */
@@ -47,33 +59,71 @@ export class ObservedAddresses {
 
   /** The best-supported address and how many hosts report it (for /status), even below quorum. */
   leading(nowMs: number): { addr: string; voters: number } | null {
-    const best = this.tally(nowMs)[0];
-    return best === undefined ? null : { addr: best.addr, voters: best.voters };
+    this.expire(nowMs);
+    const addr = this.best();
+    return addr === null ? null : { addr, voters: this.voters.get(addr)! };
   }
 
-  private recount(nowMs: number): string | null {
-    const best = this.tally(nowMs)[0];
-    const agreed = best !== undefined && best.voters >= this.minVoters ? best.addr : null;
+  private canonical(observed: string): string | null {
+    if (observed !== this.lastText) {
+      this.lastText = observed;
+      this.lastAddr = normalizeAddress(observed);
+    }
+    return this.lastAddr;
+  }
+
+  private add(vote: Vote): void {
+    this.votes.set(vote.voter, vote);
+    this.voters.set(vote.addr, (this.voters.get(vote.addr) ?? 0) + 1);
+  }
+
+  private remove(vote: Vote): void {
+    this.votes.delete(vote.voter);
+    const left = this.voters.get(vote.addr)! - 1;
+    if (left === 0) this.voters.delete(vote.addr);
+    else this.voters.set(vote.addr, left);
+  }
+
+  /** Every vote past its TTL goes (all are looked at: a clock that stepped back reorders them). */
+  private expire(nowMs: number): void {
+    for (const vote of this.votes.values())
+      if (nowMs - vote.atMs > OBSERVATION_TTL_MS) this.remove(vote);
+  }
+
+  private recount(): string | null {
+    const best = this.best();
+    const agreed = best !== null && this.voters.get(best)! >= this.minVoters ? best : null;
     if (agreed === null || agreed === this.agreedAddr) return null;
     this.agreedAddr = agreed;
     return agreed;
   }
 
-  private tally(nowMs: number): Array<{ addr: string; voters: number; lastMs: number }> {
-    const counts = new Map<string, { addr: string; voters: number; lastMs: number }>();
-    for (const [voter, vote] of this.votes) {
-      if (nowMs - vote.atMs > OBSERVATION_TTL_MS) {
-        this.votes.delete(voter);
-        continue;
+  /** The most voted address; ties to IPv4, then to the most recent vote. */
+  private best(): string | null {
+    let best: string | null = null;
+    let bestVoters = 0;
+    for (const [addr, voters] of this.voters) {
+      if (best === null || this.ahead(addr, voters, best, bestVoters)) {
+        best = addr;
+        bestVoters = voters;
       }
-      const entry = counts.get(vote.addr) ?? { addr: vote.addr, voters: 0, lastMs: 0 };
-      entry.voters++;
-      entry.lastMs = Math.max(entry.lastMs, vote.atMs);
-      counts.set(vote.addr, entry);
     }
-    return [...counts.values()].sort(
-      (a, b) => b.voters - a.voters || ipv6Rank(a.addr) - ipv6Rank(b.addr) || b.lastMs - a.lastMs,
-    );
+    return best;
+  }
+
+  private ahead(addr: string, voters: number, other: string, otherVoters: number): boolean {
+    if (voters !== otherVoters) return voters > otherVoters;
+    const rank = ipv6Rank(addr) - ipv6Rank(other);
+    if (rank !== 0) return rank < 0;
+    return this.lastVoteAt(addr) > this.lastVoteAt(other);
+  }
+
+  /** Only a tie asks for this, so it is found by looking, not kept. */
+  private lastVoteAt(addr: string): number {
+    let last = -Infinity;
+    for (const vote of this.votes.values())
+      if (vote.addr === addr && vote.atMs > last) last = vote.atMs;
+    return last;
   }
 }
 

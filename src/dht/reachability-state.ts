@@ -1,8 +1,8 @@
 import type { NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
+import { prefix31 } from '../core/node-id.js';
 import type { Request } from '../net/messages.js';
 import { sharedInterner, type TablePeer } from '../projections/peer-identity.js';
-import { prefix31 } from '../core/node-id.js';
 import type { ReachabilityMode } from './config.js';
 import { ObservedAddresses } from './observed-address.js';
 import { admissionKeys, INVALID_HOST } from './rate-limiter.js';
@@ -39,6 +39,8 @@ export class Reachability {
   private contacted: Map<string, number> | null = null;
   /** Oldest first; the peer objects are the process's shared ones (sharedInterner.peer). */
   private readonly recent: TablePeer[] = [];
+  /** The ID prefix of each of `recent`, packed: the search reads these, not the peers. */
+  private readonly recentPrefixes = new Int32Array(MAX_RECENT);
   /** Consecutive rounds in which third nodes dialled and nothing arrived. */
   silentRounds = 0;
 
@@ -106,20 +108,45 @@ export class Reachability {
     }
   }
 
-  /** A verified peer we exchanged with: a candidate third party for others' checks. */
+  /**
+   * A verified peer we exchanged with: a candidate third party for others' checks. Every RPC
+   * comes here at both ends, so the search reads the packed ID prefixes, not the peers.
+   */
   noteVerified(peer: PeerInfo): void {
-    const { recent } = this;
-    const at = indexOfPeer(recent, peer.identity);
-    const known = recent[at];
+    const at = this.indexOf(peer.identity);
+    const known = at < 0 ? undefined : this.recent[at]!;
     if (known !== undefined && known.addr === peer.addr && known.caps === peer.caps) {
-      if (at === recent.length - 1) return;
-      recent.splice(at, 1);
-      recent.push(known);
+      if (at < this.recent.length - 1) this.moveToEnd(at, known);
       return;
     }
-    if (at >= 0) recent.splice(at, 1);
-    recent.push(sharedInterner.peer(peer.identity, peer.addr, peer.caps));
-    if (recent.length > MAX_RECENT) recent.shift();
+    if (at >= 0) this.removeAt(at);
+    if (this.recent.length >= MAX_RECENT) this.removeAt(0);
+    const fresh = sharedInterner.peer(peer.identity, peer.addr, peer.caps);
+    this.recentPrefixes[this.recent.length] = fresh.idPrefix;
+    this.recent.push(fresh);
+  }
+
+  /** Newest first: a peer that answers is usually one we just heard from. */
+  private indexOf(identity: NodeIdentity): number {
+    const prefix = prefix31(identity.id);
+    const { recent, recentPrefixes } = this;
+    for (let i = recent.length - 1; i >= 0; i--)
+      if (recentPrefixes[i] === prefix && recent[i]!.identity.idHex === identity.idHex) return i;
+    return -1;
+  }
+
+  private moveToEnd(at: number, peer: TablePeer): void {
+    const { recent } = this;
+    const last = recent.length - 1;
+    for (let i = at; i < last; i++) recent[i] = recent[i + 1]!;
+    this.recentPrefixes.copyWithin(at, at + 1, last + 1);
+    recent[last] = peer;
+    this.recentPrefixes[last] = peer.idPrefix;
+  }
+
+  private removeAt(at: number): void {
+    this.recent.splice(at, 1);
+    this.recentPrefixes.copyWithin(at, at + 1, this.recent.length + 1);
   }
 
   recentPeers(): PeerInfo[] {
@@ -131,17 +158,4 @@ export class Reachability {
 function hostOf(addr: string): string | null {
   const { host } = admissionKeys(addr);
   return host === INVALID_HOST ? null : host;
-}
-
-/**
- * Where `identity` is in `peers`, or -1: compares the numbers of the ID's first 31 bits
- * before any text, newest first (a peer that answers is usually one we just heard from).
- */
-function indexOfPeer(peers: readonly TablePeer[], identity: NodeIdentity): number {
-  const prefix = prefix31(identity.id);
-  for (let i = peers.length - 1; i >= 0; i--) {
-    const peer = peers[i]!;
-    if (peer.idPrefix === prefix && peer.identity.idHex === identity.idHex) return i;
-  }
-  return -1;
 }

@@ -85,7 +85,13 @@ export class TableIndex {
     const index = bucketOfHex(this.selfHex, idHex);
     const entries = index < 0 ? undefined : this.buckets[index]?.entries;
     if (entries === undefined) return undefined;
-    for (const entry of entries) if (entry.peer.identity.idHex === idHex) return entry;
+    // The peers' ID prefixes are compared first: reading each peer's ID text is two more
+    // pointers to follow, and at 10,000 nodes each of them is a cache miss.
+    const prefix = prefixOfHex(idHex);
+    for (let i = 0; i < entries.length; i++) {
+      const { peer } = entries[i]!;
+      if (peer.idPrefix === prefix && peer.identity.idHex === idHex) return entries[i];
+    }
     return undefined;
   }
 
@@ -119,6 +125,13 @@ function bucketOfHex(selfHex: string, idHex: string): number {
     return ID_BITS - 1 - (i * 4 + Math.clz32(x) - 28);
   }
   return -1;
+}
+
+/** prefix31 of an ID given as hex: its first 31 bits (meaningless for text that is no ID). */
+function prefixOfHex(idHex: string): number {
+  let bits = 0;
+  for (let i = 0; i < 8; i++) bits = (bits << 4) | (hexValue(idHex.charCodeAt(i)) & 15);
+  return bits >>> 1;
 }
 
 /** The value of a lower-case hex digit's char code; 16 or more for anything else. */

@@ -48,6 +48,18 @@ test('IPv6 voters count per /64: two addresses of one /64 are one voter', () => 
   );
 });
 
+test('given two addresses with as many voters, then the one voted for last leads', () => {
+  const observed = new ObservedAddresses(3);
+  observed.observe('198.18.1.1:4433', '198.18.2.1:4433', 1_000);
+  observed.observe('198.18.1.1:5000', '198.18.3.1:4433', 2_000);
+  observed.observe('198.18.1.1:5000', '198.18.4.1:4433', 3_000);
+  observed.observe('198.18.1.1:4433', '198.18.5.1:4433', 4_000);
+  assert.deepEqual(observed.leading(4_000), { addr: '198.18.1.1:4433', voters: 2 });
+  observed.observe('198.18.1.1:5000', '198.18.3.1:4433', 5_000);
+  assert.deepEqual(observed.leading(5_000), { addr: '198.18.1.1:5000', voters: 2 });
+  assert.equal(observed.agreed, null);
+});
+
 test('votes older than the observation TTL no longer count', () => {
   const observed = new ObservedAddresses(2);
   observed.observe('198.18.1.1:4433', '198.18.2.1:4433', 0);

@@ -112,6 +112,18 @@ test('given verified peers, when more than 64 arrive, then the 64 latest are kep
   );
 });
 
+test('given verified peers, when a known one comes back at a new address, then it is kept once, last, at that address', () => {
+  const reach = new Reachability('server', 2, T);
+  const [a, b, c] = ['198.18.5.1:4433', '198.18.5.2:4433', '198.18.5.3:4433'].map(peerAt);
+  for (const peer of [a!, b!, c!]) reach.noteVerified(peer);
+  reach.noteVerified({ ...a!, addr: '198.18.5.9:4433' });
+  reach.noteVerified(b!);
+  assert.deepEqual(
+    reach.recentPeers().map((p) => p.addr),
+    ['198.18.5.3:4433', '198.18.5.9:4433', '198.18.5.2:4433'],
+  );
+});
+
 test('given no listener (checks off), when requests arrive, then no traffic is recorded', () => {
   const reach = new Reachability('server', 2, T);
   reach.requestArrived(peerAt('198.18.3.1:4433'), 'ping', T);
