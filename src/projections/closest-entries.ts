@@ -97,7 +97,8 @@ class Selection {
 
   /** Offers every entry; returns whether the selection is full afterwards. */
   offerAll(entries: readonly RoutingEntry[] | undefined): boolean {
-    if (entries !== undefined) for (const entry of entries) this.offer(entry);
+    // Indexed: for-of made an iterator result per entry here (11% of the bytes a build allocates).
+    if (entries !== undefined) for (let i = 0; i < entries.length; i++) this.offer(entries[i]!);
     return this.full;
   }
 
