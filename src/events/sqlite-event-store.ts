@@ -1,10 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import type { TimerHandle } from '../core/clock.js';
+import type Database from 'better-sqlite3';
 import { invariant, TesdError } from '../core/errors.js';
-import { writeCheckpointFile } from './checkpoint.js';
-import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import type { DataDirLock } from './data-dir-lock.js';
 import {
   JournalUnavailableError,
   type EventQuery,
@@ -13,100 +9,40 @@ import {
   type SnapshotRecord,
 } from './event-store.js';
 import type { NewEvent, StoredEvent } from './event-types.js';
-import { decodeStoredRow, storedRow, type StoredEventRow } from './compact-data.js';
-import { BUSY_TIMEOUT_MS, configure, openError, sqliteCode } from './sqlite-connection.js';
-import { matchesQuery, storedEventsQuery } from './stored-events-query.js';
-import { chainHash, type EventRow } from './hash-chain.js';
-import { readAnchor } from './log-meta.js';
-import { applyMigrations, checkMigrated } from './migrations.js';
-import { verifyTail } from './verify-log.js';
+import { chainedRow, committedHashAt, committedTail, prepareInsertBatch } from './events-table.js';
+import type { EventRow } from './hash-chain.js';
+import { JournalPause } from './journal-pause.js';
+import type { JournalThread } from './journal-thread.js';
 import type { WorkerAnswer } from './journal-worker.js';
-import { JournalThread } from './journal-thread.js';
+import { openEventsDb, openEventsDbReadOnly } from './open-events-db.js';
+import { readEvents } from './paged-read.js';
+import { readLatestSnapshot, saveSnapshotDurably } from './snapshot-table.js';
+import type { SqliteEventStoreOptions } from './sqlite-event-store-options.js';
+import { startWriterThread, THREAD_WAIT_MS } from './store-writer-thread.js';
+import { WriterBacklog } from './writer-backlog.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
-export const EVENTS_DB_FILE = 'events.db';
+export { EVENTS_DB_FILE } from './open-events-db.js';
+export type { SqliteEventStoreOptions } from './sqlite-event-store-options.js';
+
 const DEFAULT_BATCH_SIZE = 1_000; // events per group commit at most: one commit of 1,000 rows takes a few ms
 // Each commit rewrites every index page it touches, and peer and key inserts are scattered:
 // a commit per turn of the event loop would write ~4 KB per event. Waiting a few ms groups the
 // events of many turns into one commit; a process crash loses only uncommitted events, which
 // nothing has been told about yet.
 const DEFAULT_FLUSH_DELAY_MS = 10;
-const DEFAULT_RETRY_INTERVAL_MS = 1_000; // a full disk is freed by a human: no need to hurry
 const DEFAULT_CACHE_MIB = 32; // keeps the hot leaves of the peer and key indexes in memory
 const DEFAULT_KEEP_SNAPSHOTS = 2; // the latest, and one to fall back to
-const READ_PAGE_ROWS = 1_000;
 const CHECKPOINT_INTERVAL_MS = 200; // often enough to stay under the WAL threshold at full load
-// The writer thread checkpoints after this many rows (~10 MB of WAL with the indexes' pages)
-// while busy, and once when writes stop for a second; never while nothing is written.
-const THREAD_CHECKPOINT_ROWS = 20_000;
-const THREAD_IDLE_CHECKPOINT_MS = 1_000;
-const THREAD_BUSY_TIMEOUT_MS = 5_000; // the writer thread may wait for a lock: no one stalls
-const THREAD_WAIT_MS = 10_000; // a synchronous flush gives up (and pauses) after this
-// The writer thread stops after a quiet minute (journal-thread.ts); the next write starts one.
-const THREAD_REST_MS = 60_000;
-
-export interface SqliteEventStoreOptions {
-  /** Commit when this many events are pending (group commit). */
-  batchSize?: number;
-  /** Runs the automatic flush soon after the first pending append (default: a timer). */
-  schedule?: (flush: () => void) => void;
-  /** Delay of the default automatic flush after the first pending append. */
-  flushDelayMs?: number;
-  /** Schedules a retry while paused (default: an unref'ed setTimeout). */
-  setRetryTimer?: (retry: () => void, delayMs: number) => TimerHandle;
-  retryIntervalMs?: number;
-  /** Called when the journal pauses (a write failed) and when it resumes. */
-  onStatusChange?: (status: JournalStatus) => void;
-  /** Fault injection: wraps each batch write; a test throws from it to simulate a full disk. */
-  wrapWrite?: (write: () => void) => void;
-  /** Take the data directory lock (default true; false when the caller holds it). */
-  lock?: boolean;
-  /** Check the chain from the latest checkpoint to the tail at open (default true). */
-  verifyOnOpen?: boolean;
-  /**
-   * Where commits run: 'thread' (default) in a worker thread, so no commit, snapshot or
-   * checkpoint runs on the event loop; 'inline' on the caller's thread (tests that count
-   * commits synchronously, fault injection through wrapWrite).
-   */
-  writer?: 'thread' | 'inline';
-  /** Background WAL checkpoints (default true); false leaves every commit in the WAL. */
-  checkpointInWorker?: boolean;
-  /**
-   * Tests (the crash test): the writer thread writes `committed <seq>\n` to this file
-   * descriptor right after each commit, before anyone is told.
-   */
-  commitReportFd?: number;
-  /** How long the writer thread waits for another connection's lock before pausing. */
-  writerBusyTimeoutMs?: number;
-  /** The writer thread stops after this long with nothing to write (default a minute). */
-  writerRestMs?: number;
-  /** Schedules the writer thread's rest check (default: an unref'ed setTimeout). */
-  setRestTimer?: (fire: () => void, delayMs: number) => TimerHandle;
-  /** Called when a snapshot written by the writer thread could not be saved. */
-  onSnapshotError?: (error: string) => void;
-  /** Hex node public key for checkpoint signatures at open (else taken from the log). */
-  pk?: string;
-  cacheMib?: number;
-  keepSnapshots?: number;
-}
-
-function unrefTimer(fire: () => void, delayMs: number): TimerHandle {
-  const timer = setTimeout(fire, delayMs).unref();
-  return { cancel: () => clearTimeout(timer) };
-}
-
-function rowToEvent(row: EventRow): StoredEvent {
-  return { ...row, data: JSON.parse(row.data) as unknown } as StoredEvent;
-}
 
 /** The SQLite adapter of the EventStore port: `<dataDir>/events.db`, WAL, group commit. */
 export class SqliteEventStore implements EventStore {
   private pending: EventRow[] = [];
   private seq: number;
   private hash: string;
-  private failure: string | null = null;
+  /** Why the journal is paused, and the retry of the batch that failed. */
+  private readonly pause: JournalPause;
   private flushScheduled = false;
-  private retryTimer: TimerHandle | null = null;
   private closed = false;
   private readonly insertBatch: (rows: EventRow[]) => void;
   private checkpointer: WalCheckpointer | null = null;
@@ -116,9 +52,8 @@ export class SqliteEventStore implements EventStore {
   private sent = 0;
   /** Failed commits reported by the writer thread so far. */
   private failures = 0;
-  private snapshotsInFlight = 0;
-  private readonly settledWaiters: Array<() => void> = [];
-  private nextSnapshotId = 0;
+  /** What the writer thread has not answered yet (thread mode), null inline. */
+  private backlog: WriterBacklog | null = null;
   /** Why the last snapshot the writer thread took could not be saved, if it failed. */
   lastSnapshotError: string | null = null;
 
@@ -131,51 +66,30 @@ export class SqliteEventStore implements EventStore {
     /** Opened by openReadOnly: appends and snapshots are refused. */
     readonly readOnly: boolean,
   ) {
-    const tail = this.committedTail();
+    const tail = committedTail(db);
     this.seq = tail.seq;
     this.hash = tail.hash;
-    const insert = db.prepare(
-      'INSERT INTO events (seq, at, type, peer, key, lookup, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.insertBatch = db.transaction((rows: EventRow[]) => {
-      for (const r of rows) insert.run(...storedRow(r));
-    });
+    this.insertBatch = prepareInsertBatch(db);
+    this.pause = new JournalPause(options, () => this.tryFlush());
   }
 
   /** Opens (creating if needed) `<dataDir>/events.db` for writing, migrated and verified. */
   static open(dataDir: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
-    const path = join(dataDir, EVENTS_DB_FILE);
-    try {
-      mkdirSync(dataDir, { recursive: true });
-    } catch (error) {
-      throw new TesdError('data_dir_unwritable', `cannot create ${dataDir}: ${String(error)}`);
-    }
-    const lock = options.lock === false ? null : acquireDataDirLock(dataDir);
-    let db: Database.Database | null = null;
-    try {
-      db = new Database(path);
-      const threaded = options.writer !== 'inline';
-      configure(db, options.cacheMib ?? DEFAULT_CACHE_MIB, threaded);
-      applyMigrations(db);
-      if (options.verifyOnOpen !== false) {
-        const report = verifyTail(db, { dataDir, ...(options.pk ? { pk: options.pk } : {}) });
-        if (!report.ok)
-          throw new TesdError(
-            'journal_corrupt',
-            `event log in ${dataDir} is broken at seq ${report.firstBadSeq}: ` +
-              `${report.problems[0]}; see tesd verify, or start with --repair`,
-          );
-      }
+    const threaded = options.writer !== 'inline';
+    const settings = {
+      lock: options.lock !== false,
+      threaded,
+      cacheMib: options.cacheMib ?? DEFAULT_CACHE_MIB,
+      verify: options.verifyOnOpen !== false,
+      pk: options.pk,
+    };
+    return openEventsDb(dataDir, settings, (db, lock, path) => {
       const store = new SqliteEventStore(dataDir, db, lock, options, false);
       if (threaded) store.startWriter(path);
       else if (options.checkpointInWorker !== false)
         store.checkpointer = startWalCheckpointer(path, CHECKPOINT_INTERVAL_MS);
       return store;
-    } catch (error) {
-      db?.close();
-      lock?.release();
-      throw openError(path, error);
-    }
+    });
   }
 
   /**
@@ -183,31 +97,15 @@ export class SqliteEventStore implements EventStore {
    * works whether or not the node runs (lastSeq follows the writer's commits).
    */
   static openReadOnly(dataDir: string): SqliteEventStore {
-    const path = join(dataDir, EVENTS_DB_FILE);
-    let db: Database.Database | null = null;
-    try {
-      db = new Database(path, { readonly: true, fileMustExist: true });
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      checkMigrated(db);
-      return new SqliteEventStore(dataDir, db, null, {}, true);
-    } catch (error) {
-      db?.close();
-      throw openError(path, error);
-    }
-  }
-
-  private committedTail(): { seq: number; hash: string } {
-    const last = this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-      { seq: number; hash: string } | undefined;
-    return last ?? readAnchor(this.db);
+    return openEventsDbReadOnly(dataDir, (db) => new SqliteEventStore(dataDir, db, null, {}, true));
   }
 
   get lastSeq(): number {
-    return this.readOnly ? this.committedTail().seq : this.seq;
+    return this.readOnly ? committedTail(this.db).seq : this.seq;
   }
 
   get lastHash(): string {
-    return this.readOnly ? this.committedTail().hash : this.hash;
+    return this.readOnly ? committedTail(this.db).hash : this.hash;
   }
 
   private refuseIfReadOnly(what: string): void {
@@ -216,7 +114,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   get status(): JournalStatus {
-    return { paused: this.failure !== null, error: this.failure };
+    return this.pause.status;
   }
 
   /** Events appended but not yet committed. */
@@ -226,21 +124,10 @@ export class SqliteEventStore implements EventStore {
 
   append(event: NewEvent): StoredEvent {
     this.refuseIfReadOnly('append');
-    if (this.failure !== null) throw new JournalUnavailableError(this.failure);
+    if (this.pause.failure !== null) throw new JournalUnavailableError(this.pause.failure);
     invariant(!this.closed, 'append after close');
-    const seq = this.seq + 1;
-    const data = JSON.stringify(event.data);
-    const row: EventRow = {
-      seq,
-      at: event.at,
-      type: event.type,
-      peer: event.peer,
-      key: event.key,
-      lookup: event.lookup,
-      data,
-      hash: '',
-    };
-    row.hash = chainHash(this.hash, row);
+    const row = chainedRow({ seq: this.seq, hash: this.hash }, event);
+    const seq = row.seq;
     this.pending.push(row);
     this.seq = seq;
     this.hash = row.hash;
@@ -252,8 +139,8 @@ export class SqliteEventStore implements EventStore {
 
   /** Commits the pending batch; throws JournalUnavailableError (and pauses) if it cannot. */
   flush(): void {
-    if (!this.tryFlush()) throw new JournalUnavailableError(this.failure ?? 'write failed');
-    this.waitForSnapshots();
+    if (!this.tryFlush()) throw new JournalUnavailableError(this.pause.failure ?? 'write failed');
+    this.backlog?.waitForSnapshots();
   }
 
   /** Starts committing what is pending: in the writer thread, or here (inline). */
@@ -275,11 +162,11 @@ export class SqliteEventStore implements EventStore {
       if (this.options.wrapWrite) this.options.wrapWrite(write);
       else write();
     } catch (error) {
-      this.pause(error);
+      this.pause.enter(error);
       return false;
     }
     this.pending = [];
-    if (this.failure !== null) this.resume();
+    if (this.pause.failure !== null) this.pause.leave();
     return true;
   }
 
@@ -289,7 +176,7 @@ export class SqliteEventStore implements EventStore {
    */
   private commitAndWait(): boolean {
     const writer = this.writer!;
-    if (this.failure !== null) this.sent = 0;
+    if (this.pause.failure !== null) this.sent = 0;
     const failuresBefore = this.failures;
     const target = this.seq;
     // Answers may resume the journal, whose listener appends again: those events are not
@@ -301,28 +188,18 @@ export class SqliteEventStore implements EventStore {
       THREAD_WAIT_MS,
     );
     if (!answered && !committed())
-      this.pause(new Error(writer.failure ?? 'the journal writer thread did not answer'));
+      this.pause.enter(new Error(writer.failure ?? 'the journal writer thread did not answer'));
     return committed();
   }
 
   private startWriter(path: string): void {
-    const background = this.options.checkpointInWorker !== false;
-    this.writer = new JournalThread({
-      file: path,
-      dataDir: this.dataDir,
-      cacheMib: this.options.cacheMib ?? DEFAULT_CACHE_MIB,
-      busyTimeoutMs: this.options.writerBusyTimeoutMs ?? THREAD_BUSY_TIMEOUT_MS,
+    const cacheMib = this.options.cacheMib ?? DEFAULT_CACHE_MIB;
+    this.writer = startWriterThread(path, this.dataDir, cacheMib, this.options, {
       committedSeq: () => (this.pending.length > 0 ? this.pending[0]!.seq - 1 : this.seq),
-      checkpointRows: background ? THREAD_CHECKPOINT_ROWS : Number.MAX_SAFE_INTEGER,
-      idleCheckpointMs: background ? THREAD_IDLE_CHECKPOINT_MS : 2 ** 31 - 1,
-      commitReportFd: this.options.commitReportFd ?? null,
       onAnswer: (answer) => this.onWriterAnswer(answer),
-      isIdle: () =>
-        this.pending.length === 0 && this.isSettled() && this.settledWaiters.length === 0,
-      restMs: this.options.writerRestMs ?? THREAD_REST_MS,
-      setRestTimer: this.options.setRestTimer ?? unrefTimer,
-      closeTimeoutMs: THREAD_WAIT_MS,
+      isIdle: () => this.pending.length === 0 && (this.backlog?.idle ?? true),
     });
+    this.backlog = new WriterBacklog(this.writer, () => this.sent);
   }
 
   private onWriterAnswer(answer: WorkerAnswer): void {
@@ -331,19 +208,19 @@ export class SqliteEventStore implements EventStore {
       while (done < this.pending.length && this.pending[done]!.seq <= answer.seq) done++;
       this.pending.splice(0, done);
       this.sent = Math.max(0, this.sent - done);
-      if (this.failure !== null && !this.closed) this.resume();
+      if (this.pause.failure !== null && !this.closed) this.pause.leave();
     } else if (answer.kind === 'failed') {
       this.failures++;
       this.sent = 0;
-      this.pause(Object.assign(new Error(answer.error), { code: '' }));
+      this.pause.enter(Object.assign(new Error(answer.error), { code: '' }));
     } else if (answer.kind === 'snapshot') {
-      this.snapshotsInFlight--;
+      this.backlog?.snapshotAnswered();
       if (answer.error !== null) {
         this.lastSnapshotError = answer.error;
         this.options.onSnapshotError?.(answer.error);
       }
     }
-    this.wakeSettled();
+    this.backlog?.wake();
   }
 
   /**
@@ -351,19 +228,7 @@ export class SqliteEventStore implements EventStore {
    * snapshots), so a writer on the main connection (retention) does not wait for its lock.
    */
   settled(): Promise<void> {
-    if (this.isSettled()) return Promise.resolve();
-    this.writer?.keepAlive(true);
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
-  }
-
-  private isSettled(): boolean {
-    return this.writer === null || (this.snapshotsInFlight === 0 && this.sent === 0);
-  }
-
-  private wakeSettled(): void {
-    if (this.settledWaiters.length === 0 || !this.isSettled()) return;
-    this.writer?.keepAlive(false);
-    for (const resolve of this.settledWaiters.splice(0)) resolve();
+    return this.backlog?.whenSettled() ?? Promise.resolve();
   }
 
   /** Whether the writer thread runs now (it stops at rest; inline: false). */
@@ -382,36 +247,10 @@ export class SqliteEventStore implements EventStore {
     this.flushScheduled = true;
     const run = (): void => {
       this.flushScheduled = false;
-      if (this.failure === null && !this.closed) this.commitSoon();
+      if (this.pause.failure === null && !this.closed) this.commitSoon();
     };
     if (this.options.schedule) this.options.schedule(run);
     else setTimeout(run, this.options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS).unref();
-  }
-
-  private pause(error: unknown): void {
-    const code = sqliteCode(error);
-    const message = `${code ? code + ': ' : ''}${(error as Error).message ?? String(error)}`;
-    const wasPaused = this.failure !== null;
-    this.failure = message;
-    if (!wasPaused) this.options.onStatusChange?.(this.status);
-    this.armRetry();
-  }
-
-  private resume(): void {
-    this.failure = null;
-    this.retryTimer?.cancel();
-    this.retryTimer = null;
-    this.options.onStatusChange?.(this.status);
-  }
-
-  private armRetry(): void {
-    if (this.retryTimer !== null || this.closed) return;
-    const retry = (): void => {
-      this.retryTimer = null;
-      if (!this.tryFlush()) this.armRetry();
-    };
-    const delayMs = this.options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
-    this.retryTimer = (this.options.setRetryTimer ?? unrefTimer)(retry, delayMs);
   }
 
   /**
@@ -419,42 +258,13 @@ export class SqliteEventStore implements EventStore {
    * may append while iterating). While paused, the uncommitted tail is served from memory.
    */
   *read(query: EventQuery = {}): Iterable<StoredEvent> {
-    if (this.failure === null && this.writer === null) this.tryFlush();
-    const { statement, params } = storedEventsQuery(this.db, query);
-    let remaining = query.limit ?? Infinity;
-    let after = query.afterSeq ?? -1;
-    let uncommitted: EventRow[] = [];
-    while (remaining > 0) {
-      const rows = (
-        statement.all(after, ...params, Math.min(remaining, READ_PAGE_ROWS)) as StoredEventRow[]
-      ).map(decodeStoredRow);
-      // Taken in the same turn as the last query: a row committed since is in the query's
-      // result or still here, never in neither (commits are acknowledged between turns).
-      const last = rows.length < READ_PAGE_ROWS;
-      if (last) uncommitted = this.pending.slice();
-      for (const row of rows) yield rowToEvent(row);
-      remaining -= rows.length;
-      if (rows.length > 0) after = rows[rows.length - 1]!.seq;
-      if (last) break;
-    }
-    for (const row of uncommitted) {
-      if (remaining <= 0) return;
-      if (row.seq <= after) continue;
-      if (query.untilSeq !== undefined && row.seq > query.untilSeq) return;
-      if (!matchesQuery(row, query)) continue;
-      remaining--;
-      yield rowToEvent(row);
-    }
+    if (this.pause.failure === null && this.writer === null) this.tryFlush();
+    yield* readEvents(this.db, query, () => this.pending);
   }
 
   latestSnapshot(): SnapshotRecord | null {
-    this.waitForSnapshots();
-    const row = this.db
-      .prepare(
-        'SELECT seq, hash, at, version, state, signature FROM snapshots ORDER BY seq DESC LIMIT 1',
-      )
-      .get() as SnapshotRecord | undefined;
-    return row ?? null;
+    this.backlog?.waitForSnapshots();
+    return readLatestSnapshot(this.db);
   }
 
   /**
@@ -463,75 +273,45 @@ export class SqliteEventStore implements EventStore {
    */
   saveSnapshot(snapshot: SnapshotRecord): void {
     this.refuseIfReadOnly('saveSnapshot');
-    if (this.failure !== null) throw new JournalUnavailableError(this.failure);
+    if (this.pause.failure !== null) throw new JournalUnavailableError(this.pause.failure);
     const logged = this.hashAt(snapshot.seq);
     invariant(
       logged === snapshot.hash,
       `snapshot at seq ${snapshot.seq} does not match the log (hash ${logged ?? 'missing'})`,
     );
     const keep = this.options.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS;
-    if (this.writer !== null) {
+    if (this.backlog !== null) {
       // After the rows it covers, in the writer thread: the FULL commit and the fsync of
       // events.checkpoint never stall the event loop. A failure is reported, not thrown.
       this.commitSoon();
-      this.snapshotsInFlight++;
-      this.writer.sendSnapshot(this.nextSnapshotId++, snapshot, keep);
+      this.backlog.sendSnapshot(snapshot, keep);
       return;
     }
     this.flush();
-    try {
-      this.db.pragma('synchronous = FULL');
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO snapshots (seq, hash, at, version, state, signature)
-             VALUES (@seq, @hash, @at, @version, @state, @signature)`,
-          )
-          .run(snapshot);
-        this.db
-          .prepare(
-            'DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)',
-          )
-          .run(keep);
-      })();
-    } catch (error) {
-      throw new JournalUnavailableError(`snapshot not saved: ${(error as Error).message}`);
-    } finally {
-      this.db.pragma('synchronous = NORMAL');
-    }
-    const { seq, hash, signature } = snapshot;
-    writeCheckpointFile(this.dataDir, { seq, hash, signature });
+    saveSnapshotDurably(this.db, this.dataDir, snapshot, keep);
   }
 
   private hashAt(seq: number): string | undefined {
     const first = this.pending[0];
     if (first !== undefined && seq >= first.seq) return this.pending[seq - first.seq]?.hash;
-    const row = this.db.prepare('SELECT hash FROM events WHERE seq = ?').get(seq) as
-      { hash: string } | undefined;
-    return row?.hash;
-  }
-
-  private waitForSnapshots(): void {
-    if (this.writer === null || this.snapshotsInFlight === 0) return;
-    this.writer.waitUntil(() => this.snapshotsInFlight === 0, THREAD_WAIT_MS);
+    return committedHashAt(this.db, seq);
   }
 
   /** Flushes, closes and releases the data directory. Throws if pending events are lost. */
   close(): void {
     if (this.closed) return;
     const flushed = this.tryFlush();
-    this.waitForSnapshots();
+    this.backlog?.waitForSnapshots();
     const lost = this.pending.length;
     this.closed = true;
-    this.retryTimer?.cancel();
-    this.retryTimer = null;
+    this.pause.stop();
     this.checkpointer?.stop();
     this.writer?.close();
     this.db.close();
     this.lock?.release();
     if (!flushed)
       throw new JournalUnavailableError(
-        `${lost} events after seq ${this.seq - lost} were never written: ${this.failure}`,
+        `${lost} events after seq ${this.seq - lost} were never written: ${this.pause.failure}`,
       );
   }
 }
