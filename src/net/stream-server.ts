@@ -36,81 +36,99 @@ export function serveStream(
   handler: RequestHandler,
   serving: StreamServing,
 ): void {
-  const reader = stream.readable.getReader();
-  const frames = new FrameReader();
-  let ending = false;
-  let broken = false;
+  void new ServedStream(stream, remote, handler, serving).readLoop();
+}
 
-  const abort = (): void => {
-    if (broken) return;
-    broken = true;
-    replies.break();
-    serving.stalls.forget(watch);
-    serving.teardown.defer(() => {
-      if (!stream.closed) stream.cancel(new Error('stream dropped'));
-    });
-  };
-  const replies = new OrderedReplies(stream.writable.getWriter(), abort);
-
-  const dispatch = (input: Uint8Array | DecodeError): void => {
-    const reply = replies.reserve();
-    try {
-      handler(input, remote, reply);
-    } catch (error) {
-      serving.logger.warn(
-        `request handler threw: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      reply(null);
-    }
-  };
-
-  /** Stops reading and closes the stream once every reply so far is written. */
-  const end = (stopReading: boolean): void => {
-    ending = true;
-    serving.stalls.forget(watch);
-    if (stopReading) reader.cancel().catch(() => {});
-    replies.end();
-  };
-
+/**
+ * One stream being served: its life (ending once the client closed it or a frame was
+ * malformed or stalled, broken once the peer reset it) and its frames, each to the handler.
+ */
+class ServedStream {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly frames = new FrameReader();
+  private ending = false;
+  private broken = false;
+  private readonly replies: OrderedReplies;
   // The clock runs from a frame's first byte to its last, so a peer trickling bytes cannot
   // hold the stream open past the timeout either.
-  const watch: StallWatch = {
-    midFrameSinceMs: null,
-    onStall: () => {
-      if (ending || broken) return;
-      dispatch(stalled(serving.stallTimeoutMs));
-      end(true);
-    },
-  };
+  private readonly watch: StallWatch = { midFrameSinceMs: null, onStall: () => this.onStall() };
 
-  const readLoop = async (): Promise<void> => {
+  constructor(
+    private readonly stream: QUICStream,
+    private readonly remote: RemotePeer,
+    private readonly handler: RequestHandler,
+    private readonly serving: StreamServing,
+  ) {
+    this.reader = stream.readable.getReader();
+    this.replies = new OrderedReplies(stream.writable.getWriter(), () => this.abort());
+  }
+
+  /** Reads frames until the stream ends or breaks; never throws. */
+  async readLoop(): Promise<void> {
+    const { serving, frames } = this;
     try {
-      while (!ending) {
+      while (!this.ending) {
         if (serving.pacer?.exhausted(serving.host) === true) {
           await serving.pacer.nextWindow();
           continue;
         }
-        const { value, done } = await reader.read();
-        if (ending || broken) return;
+        const { value, done } = await this.reader.read();
+        if (this.ending || this.broken) return;
         if (done) {
           const error = frames.end();
-          if (error !== null) dispatch(error);
-          return end(false);
+          if (error !== null) this.dispatch(error);
+          return this.end(false);
         }
         const items = frames.push(value);
         serving.pacer?.take(serving.host, items.length);
         for (const item of items) {
-          dispatch(item);
-          if (isDecodeError(item)) return end(true);
+          this.dispatch(item);
+          if (isDecodeError(item)) return this.end(true);
         }
-        serving.stalls.update(watch, frames.midFrame);
+        serving.stalls.update(this.watch, frames.midFrame);
       }
     } catch {
       // Reset by the peer or closed with its connection: replies have nowhere to go.
-      if (!ending) abort();
+      if (!this.ending) this.abort();
     }
-  };
-  void readLoop();
+  }
+
+  /** One frame (or framing error) to the handler, its reply in line after the earlier ones. */
+  private dispatch(input: Uint8Array | DecodeError): void {
+    const reply = this.replies.reserve();
+    try {
+      this.handler(input, this.remote, reply);
+    } catch (error) {
+      this.serving.logger.warn(
+        `request handler threw: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      reply(null);
+    }
+  }
+
+  /** Stops reading and closes the stream once every reply so far is written. */
+  private end(stopReading: boolean): void {
+    this.ending = true;
+    this.serving.stalls.forget(this.watch);
+    if (stopReading) this.reader.cancel().catch(() => {});
+    this.replies.end();
+  }
+
+  private onStall(): void {
+    if (this.ending || this.broken) return;
+    this.dispatch(stalled(this.serving.stallTimeoutMs));
+    this.end(true);
+  }
+
+  private abort(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.replies.break();
+    this.serving.stalls.forget(this.watch);
+    this.serving.teardown.defer(() => {
+      if (!this.stream.closed) this.stream.cancel(new Error('stream dropped'));
+    });
+  }
 }
 
 function stalled(stallTimeoutMs: number): DecodeError {
