@@ -115,15 +115,11 @@ export class Reachability {
   noteVerified(peer: PeerInfo): void {
     const at = this.indexOf(peer.identity);
     const known = at < 0 ? undefined : this.recent[at]!;
-    if (known !== undefined && known.addr === peer.addr && known.caps === peer.caps) {
-      if (at < this.recent.length - 1) this.moveToEnd(at, known);
-      return;
-    }
+    const same = known !== undefined && known.addr === peer.addr && known.caps === peer.caps;
+    if (same && at === this.recent.length - 1) return;
     if (at >= 0) this.removeAt(at);
-    if (this.recent.length >= MAX_RECENT) this.removeAt(0);
-    const fresh = sharedInterner.peer(peer.identity, peer.addr, peer.caps);
-    this.recentPrefixes[this.recent.length] = fresh.idPrefix;
-    this.recent.push(fresh);
+    else if (this.recent.length >= MAX_RECENT) this.removeAt(0);
+    this.append(same ? known : sharedInterner.peer(peer.identity, peer.addr, peer.caps));
   }
 
   /** Newest first: a peer that answers is usually one we just heard from. */
@@ -135,13 +131,9 @@ export class Reachability {
     return -1;
   }
 
-  private moveToEnd(at: number, peer: TablePeer): void {
-    const { recent } = this;
-    const last = recent.length - 1;
-    for (let i = at; i < last; i++) recent[i] = recent[i + 1]!;
-    this.recentPrefixes.copyWithin(at, at + 1, last + 1);
-    recent[last] = peer;
-    this.recentPrefixes[last] = peer.idPrefix;
+  private append(peer: TablePeer): void {
+    this.recentPrefixes[this.recent.length] = peer.idPrefix;
+    this.recent.push(peer);
   }
 
   private removeAt(at: number): void {
