@@ -2,7 +2,7 @@ import type { TimerHandle } from '../core/clock.js';
 import type { JournalStatus } from './event-store.js';
 import { sqliteCode } from './sqlite-connection.js';
 import type { SqliteEventStoreOptions } from './sqlite-event-store-options.js';
-import { unrefTimer } from './store-writer-thread.js';
+import { unrefTimer } from './unref-timer.js';
 
 /**
  * The journal's paused state: why the last write failed, and the timer that retries it until

@@ -1,7 +1,7 @@
-import type { TimerHandle } from '../core/clock.js';
 import { JournalThread } from './journal-thread.js';
 import type { WorkerAnswer } from './journal-worker.js';
 import type { SqliteEventStoreOptions } from './sqlite-event-store-options.js';
+import { unrefTimer } from './unref-timer.js';
 
 /**
  * The writer thread's settings for a store in thread mode: how often it checkpoints, how long
@@ -23,11 +23,6 @@ export interface StoreHooks {
   onAnswer: (answer: WorkerAnswer) => void;
   /** Nothing pending, in flight or waited for. */
   isIdle: () => boolean;
-}
-
-export function unrefTimer(fire: () => void, delayMs: number): TimerHandle {
-  const timer = setTimeout(fire, delayMs).unref();
-  return { cancel: () => clearTimeout(timer) };
 }
 
 export function startWriterThread(
