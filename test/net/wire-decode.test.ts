@@ -169,6 +169,27 @@ test('the same NodeInfo bytes decode to one frozen object that owns its bytes; o
   const moved = decodeMsgpack(encoder.encode({ ...node, addr: '198.18.0.2:4433' }), DECODE_LIMITS);
   assert.notEqual(moved, first);
   assert.deepEqual(moved, { ...node, addr: '198.18.0.2:4433' });
-  const again = decodeMsgpack(encoder.encode([node]), DECODE_LIMITS) as unknown[];
-  assert.deepEqual(again[0], node, 'a slot taken by another NodeInfo is decoded afresh');
+});
+
+test('NodeInfos of one ID prefix: two are held at once, and a third replaces the one used less lately', () => {
+  const node = {
+    id: Uint8Array.from({ length: 20 }, (_, i) => 200 - i),
+    pk: Uint8Array.from({ length: 32 }, (_, i) => 50 + i),
+    nonce: 9,
+    addr: '198.18.0.1:4433',
+    caps: 1,
+  };
+  const at = (addr: string): unknown =>
+    decodeMsgpack(encoder.encode({ ...node, addr }), DECODE_LIMITS);
+  const first = at('198.18.0.1:4433');
+  const second = at('198.18.0.2:4433');
+  assert.equal(at('198.18.0.1:4433'), first, 'the first is still held beside the second');
+  assert.equal(at('198.18.0.2:4433'), second, 'and the second beside the first');
+  assert.equal(at('198.18.0.1:4433'), first);
+  const third = at('198.18.0.3:4433');
+  assert.deepEqual(third, { ...node, addr: '198.18.0.3:4433' });
+  assert.equal(at('198.18.0.1:4433'), first, 'the one used last stays');
+  const secondAgain = at('198.18.0.2:4433');
+  assert.notEqual(secondAgain, second, 'the one used less lately gave way, and is decoded afresh');
+  assert.deepEqual(secondAgain, { ...node, addr: '198.18.0.2:4433' });
 });
