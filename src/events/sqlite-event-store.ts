@@ -12,7 +12,6 @@ import type { NewEvent, StoredEvent } from './event-types.js';
 import { chainedRow, committedHashAt, committedTail, prepareInsertBatch } from './events-table.js';
 import type { EventRow } from './hash-chain.js';
 import { JournalPause } from './journal-pause.js';
-import type { JournalThread } from './journal-thread.js';
 import type { WorkerAnswer } from './journal-worker.js';
 import { openEventsDb, openEventsDbReadOnly } from './open-events-db.js';
 import { readEvents } from './paged-read.js';
@@ -46,13 +45,11 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly insertBatch: (rows: EventRow[]) => void;
   private checkpointer: WalCheckpointer | null = null;
-  /** The writer thread (thread mode), null inline. */
-  private writer: JournalThread | null = null;
   /** How many of `pending` the writer thread has been sent (thread mode). */
   private sent = 0;
   /** Failed commits reported by the writer thread so far. */
   private failures = 0;
-  /** What the writer thread has not answered yet (thread mode), null inline. */
+  /** The writer thread and what it has not answered yet (thread mode), null inline. */
   private backlog: WriterBacklog | null = null;
   /** Why the last snapshot the writer thread took could not be saved, if it failed. */
   lastSnapshotError: string | null = null;
@@ -145,18 +142,18 @@ export class SqliteEventStore implements EventStore {
 
   /** Starts committing what is pending: in the writer thread, or here (inline). */
   private commitSoon(): void {
-    if (this.writer === null) {
+    if (this.backlog === null) {
       this.tryFlush();
       return;
     }
-    this.writer.sendRows(this.pending.slice(this.sent));
+    this.backlog.writer.sendRows(this.pending.slice(this.sent));
     this.sent = this.pending.length;
   }
 
   /** Returns false, paused with the pending batch kept, when the write fails. */
   private tryFlush(): boolean {
     if (this.pending.length === 0 || this.closed) return true;
-    if (this.writer !== null) return this.commitAndWait();
+    if (this.backlog !== null) return this.commitAndWait();
     try {
       const write = (): void => this.insertBatch(this.pending);
       if (this.options.wrapWrite) this.options.wrapWrite(write);
@@ -175,7 +172,7 @@ export class SqliteEventStore implements EventStore {
    * ignores rows that do not follow its last commit) and waits for the answer.
    */
   private commitAndWait(): boolean {
-    const writer = this.writer!;
+    const writer = this.backlog!.writer;
     if (this.pause.failure !== null) this.sent = 0;
     const failuresBefore = this.failures;
     const target = this.seq;
@@ -194,12 +191,12 @@ export class SqliteEventStore implements EventStore {
 
   private startWriter(path: string): void {
     const cacheMib = this.options.cacheMib ?? DEFAULT_CACHE_MIB;
-    this.writer = startWriterThread(path, this.dataDir, cacheMib, this.options, {
+    const writer = startWriterThread(path, this.dataDir, cacheMib, this.options, {
       committedSeq: () => (this.pending.length > 0 ? this.pending[0]!.seq - 1 : this.seq),
       onAnswer: (answer) => this.onWriterAnswer(answer),
       isIdle: () => this.pending.length === 0 && (this.backlog?.idle ?? true),
     });
-    this.backlog = new WriterBacklog(this.writer, () => this.sent);
+    this.backlog = new WriterBacklog(writer, () => this.sent);
   }
 
   private onWriterAnswer(answer: WorkerAnswer): void {
@@ -233,13 +230,13 @@ export class SqliteEventStore implements EventStore {
 
   /** Whether the writer thread runs now (it stops at rest; inline: false). */
   get writerRunning(): boolean {
-    return this.writer?.running ?? false;
+    return this.backlog?.writer.running ?? false;
   }
 
   /** Fault injection for tests of the writer thread: its writes fail until called with null. */
   injectWriteFailure(error: { message: string; code: string } | null): void {
-    invariant(this.writer !== null, 'injectWriteFailure needs the writer thread');
-    this.writer.injectFailure(error);
+    invariant(this.backlog !== null, 'injectWriteFailure needs the writer thread');
+    this.backlog.writer.injectFailure(error);
   }
 
   private scheduleFlush(): void {
@@ -258,7 +255,7 @@ export class SqliteEventStore implements EventStore {
    * may append while iterating). While paused, the uncommitted tail is served from memory.
    */
   *read(query: EventQuery = {}): Iterable<StoredEvent> {
-    if (this.pause.failure === null && this.writer === null) this.tryFlush();
+    if (this.pause.failure === null && this.backlog === null) this.tryFlush();
     yield* readEvents(this.db, query, () => this.pending);
   }
 
@@ -306,7 +303,7 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     this.pause.stop();
     this.checkpointer?.stop();
-    this.writer?.close();
+    this.backlog?.writer.close();
     this.db.close();
     this.lock?.release();
     if (!flushed)

@@ -3,9 +3,10 @@ import type { JournalThread } from './journal-thread.js';
 import { THREAD_WAIT_MS } from './store-writer-thread.js';
 
 /**
- * What the writer thread still owes the store an answer for: the snapshots handed to it, and
- * the rows sent (the store counts those). Waiting until it owes nothing lets a writer on the
- * main connection (retention) run without waiting for the thread's lock.
+ * The writer thread, and what it still owes the store an answer for: the snapshots handed to
+ * it, and the rows sent (the store counts those). Waiting until it owes nothing lets a writer
+ * on the main connection (retention) run without waiting for the thread's lock. A store in
+ * thread mode holds one of these; inline, none.
  */
 export class WriterBacklog {
   private snapshotsInFlight = 0;
@@ -14,7 +15,7 @@ export class WriterBacklog {
 
   /** `rowsInFlight` is how many rows were sent and not yet answered. */
   constructor(
-    private readonly writer: JournalThread,
+    readonly writer: JournalThread,
     private readonly rowsInFlight: () => number,
   ) {}
 
