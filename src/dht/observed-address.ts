@@ -1,5 +1,5 @@
 import { normalizeAddress } from '../core/address.js';
-import { admissionKeys, INVALID_HOST } from './rate-limiter.js';
+import { admissionHost } from './rate-limiter.js';
 
 /**
  * The address a node advertises, by agreement (issue 15 item 3): peers tell us how they see
@@ -42,8 +42,8 @@ export class ObservedAddresses {
    */
   observe(observed: string, observerAddr: string, nowMs: number): string | null {
     const addr = this.canonical(observed);
-    const voter = admissionKeys(observerAddr).host;
-    if (addr === null || voter === INVALID_HOST) return null;
+    const voter = admissionHost(observerAddr);
+    if (addr === null || voter === null) return null;
     const previous = this.votes.get(voter);
     if (previous !== undefined) this.remove(previous);
     this.add({ voter, addr, atMs: nowMs });

@@ -69,6 +69,12 @@ export function admissionKeys(addr: string): AdmissionKeys {
   return keys;
 }
 
+/** The host admission counts `addr` under (core's `sourceHost`), from its cache; null if invalid. */
+export function admissionHost(addr: string): string | null {
+  const { host } = admissionKeys(addr);
+  return host === INVALID_HOST ? null : host;
+}
+
 const KEY_CACHE_SIZE = 100_000;
 /** The host and network of an address that does not parse (never an IP literal's text). */
 export const INVALID_HOST = 'invalid';

@@ -5,7 +5,7 @@ import type { Request } from '../net/messages.js';
 import { sharedInterner, type TablePeer } from '../projections/peer-identity.js';
 import type { ReachabilityMode } from './config.js';
 import { ObservedAddresses } from './observed-address.js';
-import { admissionKeys, INVALID_HOST } from './rate-limiter.js';
+import { admissionHost } from './rate-limiter.js';
 import { NAT_MAPPING_WINDOW_MS } from './reachability-evidence.js';
 import type { Round } from './reachability-round.js';
 import type { ReachabilityStatus } from './reachability-status.js';
@@ -67,7 +67,7 @@ export class Reachability {
    */
   noteContacted(addr: string, nowMs: number): void {
     if (this.onRequest === null) return;
-    const host = hostOf(addr);
+    const host = admissionHost(addr);
     if (host === null) return;
     const contacted = (this.contacted ??= new Map<string, number>());
     contacted.delete(host);
@@ -78,7 +78,7 @@ export class Reachability {
   /** Our last traffic with `addr`'s host, unless it is more than NAT_MAPPING_WINDOW_MS old. */
   lastContactAt(addr: string, nowMs: number): number | undefined {
     this.forgetContacts(nowMs);
-    const host = hostOf(addr);
+    const host = admissionHost(addr);
     return host === null ? undefined : this.contacted?.get(host);
   }
 
@@ -144,10 +144,4 @@ export class Reachability {
   recentPeers(): PeerInfo[] {
     return [...this.recent];
   }
-}
-
-/** The host admission counts `addr` under (core's `sourceHost`), from its cache; null if invalid. */
-function hostOf(addr: string): string | null {
-  const { host } = admissionKeys(addr);
-  return host === INVALID_HOST ? null : host;
 }
