@@ -344,7 +344,8 @@ class Reader {
     this.need(length);
     const start = this.pos;
     this.pos += length;
-    return this.bytes.subarray(start, start + length);
+    // A copy: a value kept (a stored pointer) must not hold the whole frame, or its slab.
+    return this.bytes.slice(start, start + length);
   }
 }
 

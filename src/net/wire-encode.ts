@@ -1,3 +1,4 @@
+import { frameCopy } from './frame-slab.js';
 import type {
   Body,
   Request,
@@ -409,7 +410,7 @@ export function encodeMessageFrame(
   body(w, message.body);
   const bodyBytes = w.length - 4;
   if (bodyBytes > maxBodyBytes) return bodyBytes;
-  const frame = w.bytes.slice(0, w.length);
+  const frame = frameCopy(w.bytes, w.length);
   frame[0] = bodyBytes >>> 24;
   frame[1] = (bodyBytes >>> 16) & 0xff;
   frame[2] = (bodyBytes >>> 8) & 0xff;

@@ -89,3 +89,16 @@ test('encodeFrame refuses a message over 64 KiB instead of sending it', () => {
   const fits: WireMessage = { ...ping, body: { err: { code: 2, reason: 'x'.repeat(65_000) } } };
   assert.ok(encodeFrame(fits).length <= MAX_FRAME_BYTES + 4);
 });
+
+test('bytes decoded from a frame own their memory: overwriting the frame changes none of them', () => {
+  const target = new Uint8Array(20).fill(7);
+  const frame = encodeFrame({ ...ping, body: { req: { op: 'find_node', target } } });
+  const decoded = decodeFrame(frame);
+  assert.ok(
+    !isDecodeError(decoded) && 'req' in decoded.body && decoded.body.req.op === 'find_node',
+  );
+  const { req } = decoded.body;
+  assert.notEqual(req.target.buffer, frame.buffer);
+  frame.fill(0);
+  assert.deepEqual(req.target, target);
+});
