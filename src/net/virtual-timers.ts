@@ -27,23 +27,31 @@ class VirtualTimer implements TimerHandle {
   }
 }
 
-/** A binary min-heap ordered by (atMs, seq): ties run in insertion order, deterministically. */
+/**
+ * A binary min-heap ordered by (atMs, seq): ties run in insertion order, deterministically.
+ * The keys sit in typed arrays beside the timers, position for position: sifting compares
+ * numbers held side by side instead of reading two timer objects spread over the heap at
+ * each level (a 10,000-node simulation keeps tens of thousands of timers pending).
+ */
 class TimerHeap {
   readonly items: VirtualTimer[] = [];
+  private atMs = new Float64Array(1_024);
+  private seqs = new Float64Array(1_024);
   cancelled = 0;
 
   push(timer: VirtualTimer): void {
-    const items = this.items;
+    const { items } = this;
     let i = items.length;
     items.push(timer);
+    if (i >= this.atMs.length) this.grow();
+    const { atMs, seqs } = this;
     while (i > 0) {
-      const parentIndex = (i - 1) >> 1;
-      const parent = items[parentIndex]!;
-      if (!runsBefore(timer, parent)) break;
-      items[i] = parent;
-      i = parentIndex;
+      const parent = (i - 1) >> 1;
+      if (!keyBefore(timer.atMs, timer.seq, atMs[parent]!, seqs[parent]!)) break;
+      this.place(i, items[parent]!);
+      i = parent;
     }
-    items[i] = timer;
+    this.place(i, timer);
   }
 
   /** The earliest live timer, dropping cancelled ones found on top; undefined when empty. */
@@ -58,9 +66,8 @@ class TimerHeap {
   }
 
   popTop(): void {
-    const items = this.items;
-    const last = items.pop();
-    if (last !== undefined && items.length > 0) this.siftDown(0, last);
+    const last = this.items.pop();
+    if (last !== undefined && this.items.length > 0) this.siftDown(0, last);
   }
 
   noteCancelled(): void {
@@ -70,12 +77,27 @@ class TimerHeap {
     }
   }
 
+  private place(i: number, timer: VirtualTimer): void {
+    this.items[i] = timer;
+    this.atMs[i] = timer.atMs;
+    this.seqs[i] = timer.seq;
+  }
+
+  private grow(): void {
+    const atMs = new Float64Array(this.atMs.length * 2);
+    const seqs = new Float64Array(this.seqs.length * 2);
+    atMs.set(this.atMs);
+    seqs.set(this.seqs);
+    this.atMs = atMs;
+    this.seqs = seqs;
+  }
+
   private compact(): void {
-    const items = this.items;
+    const { items } = this;
     let live = 0;
     for (let i = 0; i < items.length; i++) {
       const timer = items[i]!;
-      if (timer.callback !== null) items[live++] = timer;
+      if (timer.callback !== null) this.place(live++, timer);
     }
     items.length = live;
     this.cancelled = 0;
@@ -83,31 +105,25 @@ class TimerHeap {
   }
 
   private siftDown(start: number, timer: VirtualTimer): void {
-    const items = this.items;
+    const { items, atMs, seqs } = this;
     const n = items.length;
     const half = n >> 1;
     let i = start;
     while (i < half) {
-      let childIndex = 2 * i + 1;
-      let child = items[childIndex]!;
-      const rightIndex = childIndex + 1;
-      if (rightIndex < n) {
-        const right = items[rightIndex]!;
-        if (runsBefore(right, child)) {
-          childIndex = rightIndex;
-          child = right;
-        }
-      }
-      if (!runsBefore(child, timer)) break;
-      items[i] = child;
-      i = childIndex;
+      let child = 2 * i + 1;
+      const right = child + 1;
+      if (right < n && keyBefore(atMs[right]!, seqs[right]!, atMs[child]!, seqs[child]!))
+        child = right;
+      if (!keyBefore(atMs[child]!, seqs[child]!, timer.atMs, timer.seq)) break;
+      this.place(i, items[child]!);
+      i = child;
     }
-    items[i] = timer;
+    this.place(i, timer);
   }
 }
 
-function runsBefore(a: VirtualTimer, b: VirtualTimer): boolean {
-  return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
+function keyBefore(atA: number, seqA: number, atB: number, seqB: number): boolean {
+  return atA < atB || (atA === atB && seqA < seqB);
 }
 
 /**
