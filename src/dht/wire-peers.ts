@@ -2,7 +2,7 @@ import type { IdentityCache, IdentityProblem, NodeIdentity } from '../core/ident
 import type { PeerInfo } from '../core/node-info.js';
 import type { Pointer } from '../core/pointer.js';
 import type { WireNodeInfo, WirePointer } from '../net/messages.js';
-import { isDecodedNodeInfo } from '../net/wire-decode.js';
+import { DECODED_NODE_SLOTS, decodedNodeSlot } from '../net/wire-decode.js';
 
 const wireViews = new WeakMap<NodeIdentity, WireNodeInfo>();
 
@@ -38,30 +38,33 @@ export function peerFromWire(
   minDifficulty: number,
   addr: string = wire.addr,
 ): PeerInfo | IdentityProblem {
-  const shareable = addr === wire.addr && isDecodedNodeInfo(wire, wire.id);
-  if (shareable) {
+  const slot = addr === wire.addr ? decodedNodeSlot(wire) : -1;
+  if (slot >= 0) {
     if (minDifficulty !== verifiedAtDifficulty) {
-      verifiedPeers = new WeakMap();
+      verifiedWire.fill(null);
       verifiedAtDifficulty = minDifficulty;
     }
-    const known = verifiedPeers.get(wire);
-    if (known !== undefined) return known;
+    if (verifiedWire[slot] === wire) return verifiedPeer[slot]!;
   }
   const identity = identities.verify(wire.id, wire.pk, wire.nonce, minDifficulty);
   if (typeof identity === 'string') return identity;
   const peer: PeerInfo = { identity, addr, caps: wire.caps };
-  if (shareable) verifiedPeers.set(wire, Object.freeze(peer));
+  if (slot >= 0) {
+    verifiedWire[slot] = wire;
+    verifiedPeer[slot] = Object.freeze(peer);
+  }
   return peer;
 }
 
 /**
- * The verified peer of each decoded NodeInfo, at the difficulty it was verified for. The
- * decoder hands out one frozen object per NodeInfo bytes (wire-decode.ts), and a find_node
- * answer lists 20 peers the asker mostly knows: this turns their identity checks (a lookup,
- * compares of the ID and key) and a PeerInfo each into one weak-map read. Those objects own
- * their bytes and cannot change, and verifying is pure, so the answer cached is the answer.
+ * The verified peer of each NodeInfo the decoder holds, by its slot (decodedNodeSlot), at the
+ * difficulty it was verified for. A find_node answer lists 20 peers the asker mostly knows:
+ * this turns their identity checks (a lookup, compares of the ID and key) and a PeerInfo each
+ * into two array reads. Those objects own their bytes and cannot change, and verifying is
+ * pure, so the answer kept is the answer; a slot taken by another NodeInfo no longer matches.
  */
-let verifiedPeers = new WeakMap<WireNodeInfo, PeerInfo>();
+const verifiedWire = new Array<WireNodeInfo | null>(DECODED_NODE_SLOTS).fill(null);
+const verifiedPeer = new Array<PeerInfo | null>(DECODED_NODE_SLOTS).fill(null);
 let verifiedAtDifficulty = -1;
 
 /** A pointer as the wire schema types it (mutable arrays; the values are shared, not copied). */

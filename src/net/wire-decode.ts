@@ -240,15 +240,14 @@ class Reader {
     this.pos = addrAt;
     const addr = this.text(addrLength);
     this.pos = end;
-    const node = Object.freeze({
+    const node = {
       id: bytes.slice(idAt, idAt + 20),
       pk: bytes.slice(pkAt, pkAt + 32),
       nonce,
       addr,
       caps,
-    });
-    rememberNodeInfo(bytes, start, end, node);
-    return node;
+    };
+    return rememberNodeInfo(bytes, start, end, node);
   }
 
   private rewind(start: number): null {
@@ -439,16 +438,22 @@ const lastUsedWay = new Uint8Array(NODE_SETS);
 /** The ID starts 5 bytes into a NodeInfo's map: after the key `id` (3 bytes) and a bin8 head. */
 const ID_OFFSET = 5;
 
+/** Each held NodeInfo carries its slot, not enumerable: found with one read, not from its ID. */
+const NODE_SLOT = Symbol('NodeInfo slot');
+
+/** How many NodeInfos the decoder holds at most: a bound for arrays indexed by its slots. */
+export const DECODED_NODE_SLOTS = NODE_SLOTS;
+
 /**
- * Whether `node` (whose `id` is given) is a NodeInfo this decoder made and still holds: frozen,
- * owning its bytes, checked to be one when it was read. Two array reads, where
- * `Object.isFrozen` is a call of ~40 ns, 20 times per answer. An object no longer held (its
- * slot taken since) is simply not recognised.
+ * The slot where this decoder holds `node`, or -1: a NodeInfo it made and still holds is
+ * frozen, owns its bytes and was read from our encoder's spelling. Later stages keep what
+ * they worked out about such an object in arrays indexed by its slot (checked, verified),
+ * where a weak map would be a hash lookup per peer of every answer. An object no longer held
+ * (its slot taken since) is simply not recognised.
  */
-export function isDecodedNodeInfo(node: object, id: Uint8Array): boolean {
-  if (id.length < 2) return false;
-  const first = nodeSet(id, 0) * NODE_WAYS;
-  return nodeSlotValue[first] === node || nodeSlotValue[first + 1] === node;
+export function decodedNodeSlot(node: object): number {
+  const slot = (node as { [NODE_SLOT]?: number })[NODE_SLOT];
+  return slot !== undefined && nodeSlotValue[slot] === node ? slot : -1;
 }
 
 function nodeSet(bytes: Uint8Array, idAt: number): number {
@@ -482,19 +487,22 @@ function holdsNodeInfo(slot: number, bytes: Uint8Array, view: DataView, start: n
   return true;
 }
 
+/** Holds `node`, read from `bytes[start, end)`, in the set's other way; returns it, frozen. */
 function rememberNodeInfo(
   bytes: Uint8Array,
   start: number,
   end: number,
-  node: Readonly<Record<string, unknown>>,
-): void {
+  node: Record<string, unknown>,
+): Readonly<Record<string, unknown>> {
   const length = end - start;
-  if (length > NODE_SLOT_BYTES) return;
+  if (length > NODE_SLOT_BYTES) return Object.freeze(node);
   const set = nodeSet(bytes, start + ID_OFFSET);
   const way = lastUsedWay[set] === 0 ? 1 : 0;
   const slot = set * NODE_WAYS + way;
   lastUsedWay[set] = way;
   nodeSlotBytes.set(bytes.subarray(start, end), slot * NODE_SLOT_BYTES);
   nodeSlotLength[slot] = length;
-  nodeSlotValue[slot] = node;
+  Object.defineProperty(node, NODE_SLOT, { value: slot });
+  nodeSlotValue[slot] = Object.freeze(node);
+  return node;
 }

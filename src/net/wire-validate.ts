@@ -1,5 +1,5 @@
 import { MAX_NONCE } from '../core/proof-of-work.js';
-import { isDecodedNodeInfo } from './wire-decode.js';
+import { DECODED_NODE_SLOTS, decodedNodeSlot } from './wire-decode.js';
 import {
   K,
   MAX_POINTERS_PER_RESPONSE,
@@ -63,12 +63,20 @@ function isText(value: unknown, max: number): value is string {
 }
 
 /**
+ * The decoder's NodeInfos found valid here, by the decoder's slot: the same peers come back in
+ * answer after answer as the same frozen object, and a second check of one is a single read.
+ */
+const checkedNodes = new Array<object | null>(DECODED_NODE_SLOTS).fill(null);
+
+/**
  * A NodeInfo, item `index` of the array at `path` (-1: `path` itself; the path text is built
  * only for a failure). An object the decoder made with exactly these five keys (frozen,
- * shared by every frame that carried its bytes; see isDecodedNodeInfo) is checked, not copied.
+ * shared by every frame that carried its bytes; see decodedNodeSlot) is checked, not copied.
  */
 function nodeInfo(value: unknown, path: string, index = -1): WireNodeInfo | undefined {
   if (!isObject(value)) return fail(index < 0 ? path : `${path}.${index}`, 'expected object');
+  const slot = decodedNodeSlot(value);
+  if (slot >= 0 && checkedNodes[slot] === value) return value as unknown as WireNodeInfo;
   const o = value;
   const { id, pk, nonce, addr, caps } = o;
   if (!isBytes(id, 20)) return fail(keyPath(path, index, 'id'), 'expected 20 bytes');
@@ -79,7 +87,9 @@ function nodeInfo(value: unknown, path: string, index = -1): WireNodeInfo | unde
     return fail(keyPath(path, index, 'addr'), 'expected an address of 3 to 64 characters');
   if (!isUint(caps, 0xffff))
     return fail(keyPath(path, index, 'caps'), 'expected an unsigned 16-bit integer');
-  return isDecodedNodeInfo(o, id) ? (o as unknown as WireNodeInfo) : { id, pk, nonce, addr, caps };
+  if (slot < 0) return { id, pk, nonce, addr, caps };
+  checkedNodes[slot] = o;
+  return o as unknown as WireNodeInfo;
 }
 
 function keyPath(path: string, index: number, key: string): string {

@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { DECODE_LIMITS, MAX_NESTING_DEPTH } from '../../src/net/frame-codec.js';
-import { decodeMsgpack, MsgpackError, NestingError } from '../../src/net/wire-decode.js';
+import {
+  decodeMsgpack,
+  decodedNodeSlot,
+  MsgpackError,
+  NestingError,
+} from '../../src/net/wire-decode.js';
 
 /**
  * The hot path's MessagePack decoder against the library it replaced (with the same limits,
@@ -192,4 +197,24 @@ test('NodeInfos of one ID prefix: two are held at once, and a third replaces the
   const secondAgain = at('198.18.0.2:4433');
   assert.notEqual(secondAgain, second, 'the one used less lately gave way, and is decoded afresh');
   assert.deepEqual(secondAgain, { ...node, addr: '198.18.0.2:4433' });
+});
+
+test('a held NodeInfo is found by its slot; one that gave way and a copy of it are not', () => {
+  const node = {
+    id: Uint8Array.from({ length: 20 }, (_, i) => 90 + i),
+    pk: Uint8Array.from({ length: 32 }, (_, i) => 30 + i),
+    nonce: 3,
+    addr: '198.18.0.1:4433',
+    caps: 1,
+  };
+  const at = (addr: string): object =>
+    decodeMsgpack(encoder.encode({ ...node, addr }), DECODE_LIMITS) as object;
+  const first = at('198.18.0.1:4433');
+  const second = at('198.18.0.2:4433');
+  assert.ok(decodedNodeSlot(first) >= 0 && decodedNodeSlot(second) >= 0);
+  assert.notEqual(decodedNodeSlot(first), decodedNodeSlot(second), 'two ways, two slots');
+  assert.equal(decodedNodeSlot({ ...first }), -1, 'a copy is not held');
+  at('198.18.0.3:4433');
+  assert.equal(decodedNodeSlot(first), -1, 'the one used less lately gave way');
+  assert.ok(decodedNodeSlot(second) >= 0);
 });

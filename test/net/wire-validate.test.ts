@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { wireMessageSchema } from '../../src/net/messages.js';
 import { validateWireMessage } from '../../src/net/wire-validate.js';
+import { DECODE_LIMITS } from '../../src/net/frame-codec.js';
+import { decodeMsgpack } from '../../src/net/wire-decode.js';
 import { Encoder } from '@msgpack/msgpack';
 import { encodeMessageFrame } from '../../src/net/wire-encode.js';
 
@@ -216,4 +218,28 @@ test('every limit of the schema is held at its edge, the same way by both valida
     assert.equal(wireMessageSchema.safeParse(value).success, valid, `zod: ${name}`);
     assert.equal(validateWireMessage(value) !== undefined, valid, `hand-written: ${name}`);
   }
+});
+
+test('a decoded NodeInfo is checked each time it comes back until it passes, then is itself', () => {
+  const from = {
+    id: Uint8Array.from({ length: 20 }, (_, i) => 150 + i),
+    pk: Uint8Array.from({ length: 32 }, (_, i) => 10 + i),
+    nonce: 4,
+    addr: '198.18.0.9:4433',
+    caps: 1,
+  };
+  const validated = (node: typeof from) =>
+    validateWireMessage(
+      decodeMsgpack(
+        library.encode({ v: 1, rid: 1, from: node, body: { req: { op: 'ping' } } }),
+        DECODE_LIMITS,
+      ),
+    );
+  const tooManyCaps = { ...from, caps: 0x1_0000 }; // the decoder reads it; the schema refuses it
+  assert.equal(validated(tooManyCaps), undefined);
+  assert.equal(validated(tooManyCaps), undefined, 'refused again, not remembered as checked');
+  const first = validated(from);
+  assert.ok(first !== undefined);
+  assert.deepEqual(first.from, from);
+  assert.equal(validated(from)?.from, first.from, 'the same frozen object, checked once');
 });
