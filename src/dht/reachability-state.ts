@@ -2,7 +2,7 @@ import type { NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
 import { prefix31 } from '../core/node-id.js';
 import type { Request } from '../net/messages.js';
-import { sharedInterner, type TablePeer } from '../projections/peer-identity.js';
+import { isTablePeer, sharedInterner, type TablePeer } from '../projections/peer-identity.js';
 import type { ReachabilityMode } from './config.js';
 import { ObservedAddresses } from './observed-address.js';
 import { admissionHost } from './rate-limiter.js';
@@ -113,18 +113,21 @@ export class Reachability {
    * comes here at both ends, so the search reads the packed ID prefixes, not the peers.
    */
   noteVerified(peer: PeerInfo): void {
-    const at = this.indexOf(peer.identity);
+    // Answers hand us the shared peers already (peerFromWire): no lookup to share them again.
+    const shared = isTablePeer(peer) ? peer : null;
+    const at = this.indexOf(peer.identity, shared?.idPrefix ?? prefix31(peer.identity.id));
     const known = at < 0 ? undefined : this.recent[at]!;
     const same = known !== undefined && known.addr === peer.addr && known.caps === peer.caps;
     if (same && at === this.recent.length - 1) return;
     if (at >= 0) this.removeAt(at);
     else if (this.recent.length >= MAX_RECENT) this.removeAt(0);
-    this.append(same ? known : sharedInterner.peer(peer.identity, peer.addr, peer.caps));
+    this.append(
+      same ? known : (shared ?? sharedInterner.peer(peer.identity, peer.addr, peer.caps)),
+    );
   }
 
   /** Newest first: a peer that answers is usually one we just heard from. */
-  private indexOf(identity: NodeIdentity): number {
-    const prefix = prefix31(identity.id);
+  private indexOf(identity: NodeIdentity, prefix: number): number {
     const { recent, recentPrefixes } = this;
     for (let i = recent.length - 1; i >= 0; i--)
       if (recentPrefixes[i] === prefix && recent[i]!.identity.idHex === identity.idHex) return i;

@@ -3,20 +3,21 @@ import type { PeerInfo } from '../core/node-info.js';
 import type { Pointer } from '../core/pointer.js';
 import type { WireNodeInfo, WirePointer } from '../net/messages.js';
 import { DECODED_NODE_SLOTS, decodedNodeSlot } from '../net/wire-decode.js';
+import { withEncoding } from '../net/wire-encode.js';
+import { sharedInterner } from '../projections/peer-identity.js';
 
 const wireViews = new WeakMap<NodeIdentity, WireNodeInfo>();
 
 /**
  * NodeInfo as it goes on the wire (SPEC §3.3). One frozen view per shared identity (while its
- * address and caps stay the same): the peers of a table go out in answer after answer, and
- * the encoder caches the bytes of frozen views. Keyed by identity, not by table entry, so
- * 10,000 simulated tables share one view per peer.
+ * address and caps stay the same), carrying its own bytes (withEncoding): a node's `from` goes
+ * out in every message. Keyed by identity, not by table entry.
  */
 export function peerToWire(peer: PeerInfo): WireNodeInfo {
   let wire = wireViews.get(peer.identity);
   if (wire === undefined || wire.addr !== peer.addr || wire.caps !== peer.caps) {
     const { identity } = peer;
-    wire = Object.freeze({
+    wire = withEncoding({
       id: identity.id,
       pk: identity.pk,
       nonce: identity.nonce,
@@ -48,11 +49,11 @@ export function peerFromWire(
   }
   const identity = identities.verify(wire.id, wire.pk, wire.nonce, minDifficulty);
   if (typeof identity === 'string') return identity;
-  const peer: PeerInfo = { identity, addr, caps: wire.caps };
-  if (slot >= 0) {
-    verifiedWire[slot] = wire;
-    verifiedPeer[slot] = Object.freeze(peer);
-  }
+  if (slot < 0) return { identity, addr, caps: wire.caps };
+  // The process's shared peer: every table and recent list that keeps it holds this object.
+  const peer = sharedInterner.peer(identity, addr, wire.caps);
+  verifiedWire[slot] = wire;
+  verifiedPeer[slot] = peer;
   return peer;
 }
 
@@ -60,7 +61,7 @@ export function peerFromWire(
  * The verified peer of each NodeInfo the decoder holds, by its slot (decodedNodeSlot), at the
  * difficulty it was verified for. A find_node answer lists 20 peers the asker mostly knows:
  * this turns their identity checks (a lookup, compares of the ID and key) and a PeerInfo each
- * into two array reads. Those objects own their bytes and cannot change, and verifying is
+ * into two array reads. The peer kept is the process's shared TablePeer (sharedInterner). Those objects own their bytes and cannot change, and verifying is
  * pure, so the answer kept is the answer; a slot taken by another NodeInfo no longer matches.
  */
 const verifiedWire = new Array<WireNodeInfo | null>(DECODED_NODE_SLOTS).fill(null);

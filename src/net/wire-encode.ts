@@ -13,8 +13,8 @@ import type {
  * the spec writes them, integers in their shortest form, bytes as `bin`, text as `str`,
  * absent optional keys omitted. It writes the same bytes as @msgpack/msgpack's Encoder on the
  * same message (a test compares them), at a fraction of the cost: no key enumeration, key
- * names written from constants. A NodeInfo's bytes are cached per object, since a node's own
- * `from` and the peers of its table go out again and again.
+ * names written from constants. A NodeInfo's bytes are kept with it (withEncoding) or cached
+ * per object, since a node's own `from` and the peers of its table go out again and again.
  */
 
 const textEncoder = new TextEncoder();
@@ -198,13 +198,41 @@ function key(w: Writer, name: string): void {
 
 const nodeInfoBytes = new WeakMap<WireNodeInfo, Uint8Array>();
 
+/** Where `withEncoding` keeps a NodeInfo's bytes on the NodeInfo itself (not enumerable). */
+const ENCODED = Symbol('NodeInfo bytes');
+
+/**
+ * `node`, frozen, carrying its own MessagePack bytes: for the NodeInfos that go out again and
+ * again (a node's own `from`, the shared peers of the routing tables, listed in every
+ * find_node answer). The encoder copies them from the object it already holds, where the
+ * weak map below is a hash lookup per listed peer, cold at 10,000 simulated nodes.
+ */
+export function withEncoding(node: WireNodeInfo): Readonly<WireNodeInfo> {
+  const w = sizing;
+  w.reset();
+  nodeInfoFields(w, node);
+  Object.defineProperty(node, ENCODED, { value: w.bytes.slice(0, w.length) });
+  return Object.freeze(node);
+}
+
 function nodeInfo(w: Writer, node: WireNodeInfo): void {
+  const own = (node as { [ENCODED]?: Uint8Array })[ENCODED];
+  if (own !== undefined) {
+    w.raw(own);
+    return;
+  }
   const cached = nodeInfoBytes.get(node);
   if (cached !== undefined) {
     w.raw(cached);
     return;
   }
   const start = w.length;
+  nodeInfoFields(w, node);
+  // Frozen objects are the shared ones (NodeInfos the decoder made, forwarded as they are).
+  if (Object.isFrozen(node)) nodeInfoBytes.set(node, w.bytes.slice(start, w.length));
+}
+
+function nodeInfoFields(w: Writer, node: WireNodeInfo): void {
   w.map(5);
   key(w, 'id');
   w.bin(node.id);
@@ -216,8 +244,6 @@ function nodeInfo(w: Writer, node: WireNodeInfo): void {
   w.str(node.addr);
   key(w, 'caps');
   w.uint(node.caps);
-  // Frozen objects are the shared ones (a node's own `from`, wire views kept by the caller).
-  if (Object.isFrozen(node)) nodeInfoBytes.set(node, w.bytes.slice(start, w.length));
 }
 
 function nodeList(w: Writer, nodes: readonly WireNodeInfo[]): void {

@@ -4,6 +4,7 @@ import { invariant } from '../core/errors.js';
 import type { PeerInfo } from '../core/node-info.js';
 import { prefix31 } from '../core/node-id.js';
 import type { WireNodeInfo } from '../net/messages.js';
+import { withEncoding } from '../net/wire-encode.js';
 import { addressGroups } from './network-groups.js';
 
 /**
@@ -21,11 +22,15 @@ export interface TablePeer extends PeerInfo {
   /** The table-wide group of its address as a number (AddressGroups.tableKey). */
   readonly tableKey: number;
   /**
-   * Its NodeInfo as the wire carries it (SPEC §3.3), frozen: find_node answers list table
-   * peers, and the encoder keeps the bytes of a frozen NodeInfo, so one shared view per peer
-   * spares a lookup and an object per listed peer.
+   * Its NodeInfo as the wire carries it (SPEC §3.3), frozen and carrying its own bytes
+   * (withEncoding): find_node answers list table peers, and the encoder copies those bytes.
    */
   readonly wire: Readonly<WireNodeInfo>;
+}
+
+/** Whether `peer` is an interner's shared peer (with what the tables' hot paths read). */
+export function isTablePeer(peer: PeerInfo): peer is TablePeer {
+  return 'idPrefix' in peer;
 }
 
 /**
@@ -82,7 +87,7 @@ export class IdentityInterner {
       idPrefix: prefix31(identity.id),
       bucketGroup: groups.bucket,
       tableKey: groups.tableKey,
-      wire: Object.freeze({
+      wire: withEncoding({
         id: identity.id,
         pk: identity.pk,
         nonce: identity.nonce,

@@ -5,6 +5,7 @@ import { ErrorCode, type Body } from '../../src/net/messages.js';
 import type { SendOutcome } from '../../src/net/transport.js';
 import { concludeRpc, type RpcContext, type SentRpc } from '../../src/dht/rpc-outcome.js';
 import { peerToWire } from '../../src/dht/wire-peers.js';
+import { sharedInterner } from '../../src/projections/peer-identity.js';
 import { given, identity, peerIn } from './given.js';
 
 /**
@@ -57,7 +58,12 @@ test('given a ping to a peer, when it answers pong, then ok, an exchange with it
       result: undefined,
       refused: null,
       completed: completed('ok', null),
-      exchange: { peer, rttSampleMs: 40, observedUs: '203.0.113.7:4433' },
+      // The process's shared peer: what the tables and the recent list keep.
+      exchange: {
+        peer: sharedInterner.peer(peer.identity, peer.addr, peer.caps),
+        rttSampleMs: 40,
+        observedUs: '203.0.113.7:4433',
+      },
       strike: null,
     },
   );

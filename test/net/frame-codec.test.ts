@@ -8,6 +8,7 @@ import {
   MAX_FRAME_BYTES,
 } from '../../src/net/frame-codec.js';
 import type { WireMessage } from '../../src/net/messages.js';
+import { withEncoding } from '../../src/net/wire-encode.js';
 
 const from = {
   id: new Uint8Array(20).fill(1),
@@ -101,4 +102,15 @@ test('bytes decoded from a frame own their memory: overwriting the frame changes
   assert.notEqual(req.target.buffer, frame.buffer);
   frame.fill(0);
   assert.deepEqual(req.target, target);
+});
+
+test('a NodeInfo carrying its own bytes is frozen, equal to the plain one, and encodes the same', () => {
+  const carrying = withEncoding({ ...from });
+  assert.ok(Object.isFrozen(carrying));
+  assert.deepEqual(carrying, from, 'the bytes it carries are not one of its fields');
+  const body: WireMessage['body'] = { res: { op: 'nodes', nodes: [carrying, from] } };
+  assert.deepEqual(
+    encodeFrame({ ...ping, from: carrying, body }),
+    encodeFrame({ ...ping, body: { res: { op: 'nodes', nodes: [from, from] } } }),
+  );
 });
