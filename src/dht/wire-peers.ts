@@ -61,8 +61,9 @@ export function peerFromWire(
  * The verified peer of each NodeInfo the decoder holds, by its slot (decodedNodeSlot), at the
  * difficulty it was verified for. A find_node answer lists 20 peers the asker mostly knows:
  * this turns their identity checks (a lookup, compares of the ID and key) and a PeerInfo each
- * into two array reads. The peer kept is the process's shared TablePeer (sharedInterner). Those objects own their bytes and cannot change, and verifying is
- * pure, so the answer kept is the answer; a slot taken by another NodeInfo no longer matches.
+ * into two array reads. The peer kept is the process's shared TablePeer (sharedInterner).
+ * Those objects own their bytes and cannot change, and verifying is pure, so the answer kept
+ * is the answer; a slot taken by another NodeInfo no longer matches.
  */
 const verifiedWire = new Array<WireNodeInfo | null>(DECODED_NODE_SLOTS).fill(null);
 const verifiedPeer = new Array<PeerInfo | null>(DECODED_NODE_SLOTS).fill(null);
