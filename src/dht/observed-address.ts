@@ -33,6 +33,11 @@ export class ObservedAddresses {
   /** The last reported text and its canonical form: one host usually reports one address. */
   private lastText = '';
   private lastAddr: string | null = null;
+  /**
+   * No vote is older than this (a lower bound: removals leave it be). Every `pong` casts a
+   * vote, and until the oldest could have expired there is no need to look at the other 63.
+   */
+  private oldestAtMs = Infinity;
 
   constructor(private readonly minVoters: number) {}
 
@@ -74,6 +79,7 @@ export class ObservedAddresses {
 
   private add(vote: Vote): void {
     this.votes.set(vote.voter, vote);
+    if (vote.atMs < this.oldestAtMs) this.oldestAtMs = vote.atMs;
     this.voters.set(vote.addr, (this.voters.get(vote.addr) ?? 0) + 1);
   }
 
@@ -84,10 +90,18 @@ export class ObservedAddresses {
     else this.voters.set(vote.addr, left);
   }
 
-  /** Every vote past its TTL goes (all are looked at: a clock that stepped back reorders them). */
+  /**
+   * Every vote past its TTL goes. All are looked at once the oldest may have expired, not just
+   * the head: a clock that stepped back reorders them.
+   */
   private expire(nowMs: number): void {
-    for (const vote of this.votes.values())
+    if (nowMs - this.oldestAtMs <= OBSERVATION_TTL_MS) return;
+    let oldest = Infinity;
+    for (const vote of this.votes.values()) {
       if (nowMs - vote.atMs > OBSERVATION_TTL_MS) this.remove(vote);
+      else if (vote.atMs < oldest) oldest = vote.atMs;
+    }
+    this.oldestAtMs = oldest;
   }
 
   private recount(): string | null {

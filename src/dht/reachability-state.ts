@@ -1,4 +1,3 @@
-import type { NodeIdentity } from '../core/identity.js';
 import type { PeerInfo } from '../core/node-info.js';
 import { prefix31 } from '../core/node-id.js';
 import type { Request } from '../net/messages.js';
@@ -37,10 +36,16 @@ export class Reachability {
   round: Round | null = null;
   /** Created by the first contact noted: a node that runs no checks never needs it. */
   private contacted: Map<string, number> | null = null;
-  /** Oldest first; the peer objects are the process's shared ones (sharedInterner.peer). */
+  /**
+   * In no order; the peer objects are the process's shared ones (sharedInterner.peer). A slot
+   * is overwritten in place, never shifted: every RPC notes a peer, at both ends.
+   */
   private readonly recent: TablePeer[] = [];
   /** The ID prefix of each of `recent`, packed: the search reads these, not the peers. */
   private readonly recentPrefixes = new Int32Array(MAX_RECENT);
+  /** When each of `recent` was last noted, as a count of notes: the least recent goes first. */
+  private readonly recentStamps = new Float64Array(MAX_RECENT);
+  private notes = 0;
   /** Consecutive rounds in which third nodes dialled and nothing arrived. */
   silentRounds = 0;
 
@@ -115,36 +120,35 @@ export class Reachability {
   noteVerified(peer: PeerInfo): void {
     // Answers hand us the shared peers already (peerFromWire): no lookup to share them again.
     const shared = isTablePeer(peer) ? peer : null;
-    const at = this.indexOf(peer.identity, shared?.idPrefix ?? prefix31(peer.identity.id));
-    const known = at < 0 ? undefined : this.recent[at]!;
-    const same = known !== undefined && known.addr === peer.addr && known.caps === peer.caps;
-    if (same && at === this.recent.length - 1) return;
-    if (at >= 0) this.removeAt(at);
-    else if (this.recent.length >= MAX_RECENT) this.removeAt(0);
-    this.append(
-      same ? known : (shared ?? sharedInterner.peer(peer.identity, peer.addr, peer.caps)),
-    );
+    const prefix = shared?.idPrefix ?? prefix31(peer.identity.id);
+    const { recent, recentPrefixes, recentStamps } = this;
+    let slot = recent.length;
+    let leastRecent = 0;
+    for (let i = 0; i < recent.length; i++) {
+      if (recentPrefixes[i] === prefix && recent[i]!.identity.idHex === peer.identity.idHex) {
+        slot = i;
+        break;
+      }
+      if (recentStamps[i]! < recentStamps[leastRecent]!) leastRecent = i;
+    }
+    if (slot === recent.length && slot >= MAX_RECENT) slot = leastRecent;
+    const known = recent[slot];
+    const same =
+      known !== undefined &&
+      known.identity.idHex === peer.identity.idHex &&
+      known.addr === peer.addr &&
+      known.caps === peer.caps;
+    if (!same) {
+      recent[slot] = shared ?? sharedInterner.peer(peer.identity, peer.addr, peer.caps);
+      recentPrefixes[slot] = prefix;
+    }
+    recentStamps[slot] = ++this.notes;
   }
 
-  /** Newest first: a peer that answers is usually one we just heard from. */
-  private indexOf(identity: NodeIdentity, prefix: number): number {
-    const { recent, recentPrefixes } = this;
-    for (let i = recent.length - 1; i >= 0; i--)
-      if (recentPrefixes[i] === prefix && recent[i]!.identity.idHex === identity.idHex) return i;
-    return -1;
-  }
-
-  private append(peer: TablePeer): void {
-    this.recentPrefixes[this.recent.length] = peer.idPrefix;
-    this.recent.push(peer);
-  }
-
-  private removeAt(at: number): void {
-    this.recent.splice(at, 1);
-    this.recentPrefixes.copyWithin(at, at + 1, this.recent.length + 1);
-  }
-
+  /** Oldest first. */
   recentPeers(): PeerInfo[] {
-    return [...this.recent];
+    const order = this.recent.map((_, i) => i);
+    order.sort((a, b) => this.recentStamps[a]! - this.recentStamps[b]!);
+    return order.map((i) => this.recent[i]!);
   }
 }

@@ -70,6 +70,30 @@ test('votes older than the observation TTL no longer count', () => {
   assert.equal(observed.agreed, null);
 });
 
+test('given votes cast at different times, when the TTL of each passes, then each stops counting then', () => {
+  const observed = new ObservedAddresses(2);
+  const tenMinutes = 10 * 60_000;
+  observed.observe('198.18.1.1:4433', '198.18.2.1:4433', 0);
+  observed.observe('198.18.1.1:4433', '198.18.3.1:4433', tenMinutes);
+  assert.deepEqual(observed.leading(OBSERVATION_TTL_MS), { addr: '198.18.1.1:4433', voters: 2 });
+  assert.deepEqual(observed.leading(OBSERVATION_TTL_MS + 1), {
+    addr: '198.18.1.1:4433',
+    voters: 1,
+  });
+  assert.equal(observed.leading(tenMinutes + OBSERVATION_TTL_MS + 1), null);
+});
+
+test('given a clock that stepped back, when the TTL of the earlier-stamped vote passes, then it alone stops counting', () => {
+  const observed = new ObservedAddresses(2);
+  const hour = 60 * 60_000;
+  observed.observe('198.18.1.1:4433', '198.18.2.1:4433', hour);
+  observed.observe('198.18.1.1:4433', '198.18.3.1:4433', 0);
+  assert.deepEqual(observed.leading(OBSERVATION_TTL_MS + 1), {
+    addr: '198.18.1.1:4433',
+    voters: 1,
+  });
+});
+
 test('dial limiter: per requester, per target and in total per window', () => {
   const limiter = new DialLimiter({
     windowMs: 60_000,
