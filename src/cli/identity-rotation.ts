@@ -68,7 +68,7 @@ function evictAll(dataDir: string, previous: LoadedIdentity): number {
     });
     const ids = new Set<string>();
     for (const bucket of node.state.routing.buckets) {
-      for (const entry of bucket?.entries ?? []) ids.add(entry.peer.identity.idHex);
+      for (const peer of bucket?.peers ?? []) ids.add(peer.identity.idHex);
       for (const peer of bucket?.replacements ?? []) ids.add(peer.identity.idHex);
     }
     for (const id of ids)

@@ -102,8 +102,8 @@ export class NodeMetrics {
       collect() {
         this.reset();
         state()?.routing.buckets.forEach((bucket, index) => {
-          if (bucket !== undefined && bucket.entries.length > 0)
-            this.set({ bucket: String(index) }, bucket.entries.length);
+          if (bucket !== undefined && bucket.size > 0)
+            this.set({ bucket: String(index) }, bucket.size);
         });
       },
     });

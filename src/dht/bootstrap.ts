@@ -112,7 +112,7 @@ const JOIN_PING_TIMEOUT_FACTOR = 3;
 function restoredClosestFirst(node: NodeDriver): PeerInfo[] {
   const out: PeerInfo[] = [];
   for (const bucket of node.state.routing.buckets)
-    for (const entry of bucket?.entries ?? []) out.push(entry.peer);
+    for (const peer of bucket?.peers ?? []) out.push(peer);
   return out;
 }
 
@@ -159,7 +159,7 @@ function pingInWaves(
 
 function bucketsToRefresh(node: NodeDriver): number[] {
   const { buckets } = node.state.routing;
-  const deepest = buckets.findIndex((b) => b !== undefined && b.entries.length > 0);
+  const deepest = buckets.findIndex((b) => b !== undefined && b.size > 0);
   if (deepest < 0) return [];
   const out: number[] = [];
   for (let i = buckets.length - 1; i >= Math.max(0, deepest - 1); i--) out.push(i);

@@ -1,9 +1,6 @@
 import { addressGroups } from '../projections/network-groups.js';
-import {
-  tableGroupCount,
-  type RoutingEntry,
-  type RoutingState,
-} from '../projections/routing-table.js';
+import type { TablePeer } from '../projections/peer-identity.js';
+import { tableGroupCount, type RoutingState } from '../projections/routing-table.js';
 import type { DhtConfig } from './config.js';
 
 /**
@@ -23,7 +20,7 @@ export function groupOf(addr: string, config: DhtConfig): string | null {
  */
 export function diversityAllows(
   state: RoutingState,
-  bucketEntries: readonly RoutingEntry[],
+  bucketPeers: readonly TablePeer[],
   addr: string,
   config: DhtConfig,
   leavingHex?: string,
@@ -31,8 +28,8 @@ export function diversityAllows(
   const groups = addressGroups(addr);
   if (groups.loopback && !config.strictIpDiversity) return true;
   let inBucket = 0;
-  for (let i = 0; i < bucketEntries.length; i++)
-    if (bucketEntries[i]!.peer.bucketGroup === groups.bucket) inBucket++;
+  for (let i = 0; i < bucketPeers.length; i++)
+    if (bucketPeers[i]!.bucketGroup === groups.bucket) inBucket++;
   if (inBucket >= config.maxPeersPerGroupPerBucket) return false;
   let inTable = tableGroupCount(state, groups.tableKey);
   const leaving = leavingHex === undefined ? undefined : state.byId.get(leavingHex);

@@ -2,7 +2,7 @@ import { toHex } from '../core/bytes.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { Pointer } from '../core/pointer.js';
 import type { Request } from '../net/messages.js';
-import { closestEntries } from '../projections/routing-table.js';
+import { closestPeers } from '../projections/routing-table.js';
 import { absorb, consider } from './lookup-answers.js';
 import { LookupPlanner, type LookupEnd } from './lookup-planner.js';
 import type { LookupStarted, LookupStep, LookupStepped } from './lookup-steps.js';
@@ -78,8 +78,7 @@ export function openLookup(
     finished: false,
   };
   const seeds = [...(goal.seeds ?? [])];
-  for (const entry of closestEntries(view.state.routing, goal.target, config.k))
-    seeds.push(entry.peer);
+  for (const peer of closestPeers(view.state.routing, goal.target, config.k)) seeds.push(peer);
   const considered = seeds.filter((peer) => consider(lookup, peer, 1));
   const started: LookupStarted = {
     type: 'started',

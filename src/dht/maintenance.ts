@@ -57,7 +57,7 @@ export function idleBuckets(view: EngineView, nowMs: number): number[] {
   view.state.routing.buckets.forEach((bucket, index) => {
     if (
       bucket !== undefined &&
-      bucket.entries.length > 0 &&
+      bucket.size > 0 &&
       nowMs - bucket.lastActivityAtMs >= view.config.bucketIdleMs
     )
       idle.push(index);

@@ -1,7 +1,7 @@
 import { bucketIndex } from '../core/distance.js';
 import { toHex } from '../core/bytes.js';
 import { servesDht, type PeerInfo } from '../core/node-info.js';
-import type { RoutingEntry } from '../projections/routing-table.js';
+import type { Bucket } from '../projections/routing-table.js';
 import { diversityAllows } from './diversity.js';
 import {
   draft,
@@ -59,28 +59,28 @@ export function decideObserved(
   }
   const index = bucketIndex(identity.id, peer.identity.id);
   const bucket = routing.buckets[index];
-  const entries = bucket?.entries ?? [];
-  const full = entries.length >= config.k;
+  const peers = bucket?.peers ?? [];
+  const full = peers.length >= config.k;
   if (full && bucket?.replacements[0]?.identity.idHex === idHex)
-    return { events: [], pings: headToPing(entries, config.peerSeenIntervalMs, context) };
-  if (!diversityAllows(routing, entries, peer.addr, config))
+    return { events: [], pings: headToPing(bucket, config.peerSeenIntervalMs, context) };
+  if (!diversityAllows(routing, peers, peer.addr, config))
     return { ...NO_DECISION, rejected: 'ip_diversity' };
   if (!full) return only(draft('peer_added', peerData(peer, index), { peer: idHex }));
   return {
     events: [draft('peer_cached', peerData(peer, index), { peer: idHex })],
-    pings: headToPing(entries, config.peerSeenIntervalMs, context),
+    pings: headToPing(bucket, config.peerSeenIntervalMs, context),
   };
 }
 
 /** A full bucket's head is pinged unless it was seen within the interval. */
 function headToPing(
-  entries: readonly RoutingEntry[],
+  bucket: Bucket | undefined,
   peerSeenIntervalMs: number,
   context: DecisionContext,
 ): PeerInfo[] {
-  const head = entries[0];
-  if (head === undefined || context.nowMs - head.lastSeenAtMs < peerSeenIntervalMs) return [];
-  return [head.peer];
+  if (bucket === undefined || bucket.size === 0) return [];
+  if (context.nowMs - bucket.lastSeenAt(0) < peerSeenIntervalMs) return [];
+  return [bucket.peers[0]!];
 }
 
 /**
@@ -117,7 +117,7 @@ export function decideStrike(
 function replacementFor(view: EngineView, index: number, evictedHex: string): PeerInfo | undefined {
   const { routing } = view.state;
   const bucket = routing.buckets[index];
-  const remaining = (bucket?.entries ?? []).filter((e) => e.peer.identity.idHex !== evictedHex);
+  const remaining = (bucket?.peers ?? []).filter((p) => p.identity.idHex !== evictedHex);
   for (const candidate of bucket?.replacements ?? []) {
     if (diversityAllows(routing, remaining, candidate.addr, view.config, evictedHex))
       return candidate;

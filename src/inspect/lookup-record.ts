@@ -2,7 +2,7 @@ import { TesdError } from '../core/errors.js';
 import { parseNodeId, type NodeId } from '../core/node-id.js';
 import type { EventDataMap, LookupKind, StoredEvent } from '../events/event-types.js';
 import type { SqliteEventStore } from '../events/sqlite-event-store.js';
-import { closestEntries } from '../projections/routing-table.js';
+import { closestPeers } from '../projections/routing-table.js';
 import { stateAt } from './time-travel.js';
 
 /** A peer as the log knows it: an ID and, where recorded, the address the lookup used. */
@@ -58,9 +58,9 @@ function tableAt(
 ): { tableSeeds: KnownPeer[]; selfHex: string } {
   try {
     const { routing } = stateAt(store, { seq }).state;
-    const tableSeeds = closestEntries(routing, target, count).map((e) => ({
-      id: e.peer.identity.idHex,
-      addr: e.peer.addr,
+    const tableSeeds = closestPeers(routing, target, count).map((peer) => ({
+      id: peer.identity.idHex,
+      addr: peer.addr,
     }));
     return { tableSeeds, selfHex: routing.selfHex };
   } catch (error) {

@@ -13,7 +13,7 @@ import { addressGroups } from './network-groups.js';
  */
 export interface TablePeer extends PeerInfo {
   /**
-   * The ID's first 31 bits: closestEntries orders by them and reaches the ID itself only on a
+   * The ID's first 31 bits: closestPeers orders by them and reaches the ID itself only on a
    * tie, so choosing the closest of a table touches two objects per entry, not four.
    */
   readonly idPrefix: number;

@@ -8,10 +8,10 @@ import type { EventOf, EventType, StoredEvent } from '../events/event-types.js';
 import { addressGroups } from './network-groups.js';
 import { unreachable } from './unreachable.js';
 import { sharedInterner, type IdentityInterner, type TablePeer } from './peer-identity.js';
-import { Entry, TableIndex, type Bucket, type RoutingEntry } from './routing-entries.js';
+import { Bucket, TableIndex, type RoutingEntry } from './routing-entries.js';
 
-export { closestEntries } from './closest-entries.js';
-export { TableIndex, type Bucket, type RoutingEntry };
+export { closestPeers } from './closest-peers.js';
+export { Bucket, TableIndex, type RoutingEntry };
 
 /** SPEC §2: 160 buckets of k = 20 entries. */
 export const BUCKET_SIZE = 20;
@@ -54,18 +54,10 @@ export function emptyRouting(
   };
 }
 
-/**
- * What a new bucket holds until its first entry or replacement: one shared, frozen empty
- * array (the fold replaces a bucket's arrays when it adds, and a push into it would throw).
- * A refresh makes buckets that stay empty, and two arrays of their own cost 64 bytes each.
- */
-const NO_ENTRIES = Object.freeze([]) as unknown as RoutingEntry[];
-const NO_PEERS = Object.freeze([]) as unknown as TablePeer[];
-
 function bucketAt(state: RoutingState, index: number): Bucket {
   let bucket = state.buckets[index];
   if (bucket === undefined) {
-    bucket = { entries: NO_ENTRIES, replacements: NO_PEERS, lastActivityAtMs: 0 };
+    bucket = new Bucket();
     state.buckets[index] = bucket;
   }
   return bucket;
@@ -109,26 +101,23 @@ function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
       );
       const bucket = bucketAt(state, d.bucket);
       removeReplacement(bucket, d.id);
-      const entry = new Entry(state.interner.peer(identity, d.addr, d.caps), event.at, event.at, 0);
-      // A new array of the exact size (a push would grow it to 41 slots for 20 entries).
-      bucket.entries = bucket.entries.concat(entry);
-      invariant(bucket.entries.length <= BUCKET_SIZE, `bucket ${d.bucket} exceeds k`);
+      const peer = state.interner.peer(identity, d.addr, d.caps);
+      bucket.add(peer, event.at, event.at, 0);
+      invariant(bucket.size <= BUCKET_SIZE, `bucket ${d.bucket} exceeds k`);
       bucket.lastActivityAtMs = event.at;
-      index(state, entry);
+      index(state, peer);
       return state;
     }
     case 'peer_seen': {
-      const entry = state.byId.get(event.data.id);
-      if (entry === undefined) return state;
-      const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
-      const { identity, caps } = entry.peer;
-      const peer = state.interner.peer(identity, event.data.addr, caps);
-      const moved = new Entry(peer, entry.addedAtMs, event.at, 0);
-      removeEntry(bucket, entry);
-      bucket.entries.push(moved);
+      const found = state.byId.find(event.data.id);
+      if (found === null) return state;
+      const { bucket, at } = found;
+      const known = bucket.peers[at]!;
+      const peer = state.interner.peer(known.identity, event.data.addr, known.caps);
+      bucket.seen(at, peer, event.at);
       bucket.lastActivityAtMs = event.at;
-      unindex(state, entry);
-      index(state, moved);
+      unindex(state, known);
+      index(state, peer);
       return state;
     }
     case 'peer_cached': {
@@ -141,16 +130,9 @@ function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
       return state;
     }
     case 'peer_failed': {
-      const entry = state.byId.get(event.data.id);
-      if (entry === undefined || entry.peer.addr !== event.data.addr) return state;
-      const failed = new Entry(
-        entry.peer,
-        entry.addedAtMs,
-        entry.lastSeenAtMs,
-        event.data.failures,
-      );
-      const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
-      bucket.entries[entryIndex(bucket, entry)] = failed;
+      const found = state.byId.find(event.data.id);
+      if (found === null || found.bucket.peers[found.at]!.addr !== event.data.addr) return state;
+      found.bucket.failed(found.at, event.data.failures);
       return state;
     }
     case 'peer_evicted':
@@ -167,29 +149,30 @@ function foldRouting(state: RoutingState, event: RoutingEvent): RoutingState {
 }
 
 function removePeer(state: RoutingState, idHex: string): void {
-  const entry = state.byId.get(idHex);
-  if (entry === undefined) {
+  const found = state.byId.find(idHex);
+  if (found === null) {
     for (const bucket of state.buckets) if (bucket !== undefined) removeReplacement(bucket, idHex);
     return;
   }
-  const bucket = bucketAt(state, bucketIndex(state.selfId, entry.peer.identity.id));
-  removeEntry(bucket, entry);
+  const { bucket, at } = found;
+  const peer = bucket.peers[at]!;
+  bucket.removeAt(at);
   removeReplacement(bucket, idHex);
-  unindex(state, entry);
+  unindex(state, peer);
 }
 
-/** Counts an entry its bucket now holds. */
-function index(state: RoutingState, entry: RoutingEntry): void {
+/** Counts a peer its table now holds. */
+function index(state: RoutingState, peer: TablePeer): void {
   state.byId.counted(1);
-  state.tableKeys.push(entry.peer.tableKey);
+  state.tableKeys.push(peer.tableKey);
 }
 
-/** Uncounts an entry its bucket no longer holds. */
-function unindex(state: RoutingState, entry: RoutingEntry): void {
+/** Uncounts a peer its table no longer holds. */
+function unindex(state: RoutingState, peer: TablePeer): void {
   state.byId.counted(-1);
   const keys = state.tableKeys;
-  const at = keys.indexOf(entry.peer.tableKey);
-  invariant(at >= 0, `peer ${entry.peer.identity.idHex} not counted in its table group`);
+  const at = keys.indexOf(peer.tableKey);
+  invariant(at >= 0, `peer ${peer.identity.idHex} not counted in its table group`);
   keys[at] = keys[keys.length - 1]!;
   keys.pop();
 }
@@ -214,16 +197,6 @@ export function tableGroupCounts(state: RoutingState): Map<string, number> {
   return counts;
 }
 
-function entryIndex(bucket: Bucket, entry: RoutingEntry): number {
-  const at = bucket.entries.indexOf(entry);
-  invariant(at >= 0, `peer ${entry.peer.identity.idHex} indexed but not in its bucket`);
-  return at;
-}
-
-function removeEntry(bucket: Bucket, entry: RoutingEntry): void {
-  bucket.entries.splice(entryIndex(bucket, entry), 1);
-}
-
 function removeReplacement(bucket: Bucket, idHex: string): void {
   const at = bucket.replacements.findIndex((p) => p.identity.idHex === idHex);
   if (at >= 0) bucket.replacements.splice(at, 1);
@@ -246,7 +219,7 @@ export { prefix31 } from '../core/node-id.js';
 export function routingToJson(state: RoutingState): RoutingJson {
   const buckets: RoutingJson['buckets'] = [];
   state.buckets.forEach((bucket, index) => {
-    if (bucket === undefined || (bucket.entries.length === 0 && bucket.replacements.length === 0))
+    if (bucket === undefined || (bucket.size === 0 && bucket.replacements.length === 0))
       return;
     buckets.push({
       index,
@@ -273,15 +246,15 @@ export function routingFromJson(
     const bucket = bucketAt(state, b.index);
     bucket.lastActivityAtMs = b.last_activity_at_ms;
     bucket.replacements = b.replacements.map((p) => peerFromJson(state, p));
-    bucket.entries = b.entries.map((e) => {
+    for (const e of b.entries) {
       const peer = peerFromJson(state, e);
       invariant(
         bucketIndex(selfId, peer.identity.id) === b.index,
         `snapshot puts peer ${e.id} in bucket ${b.index}, not its own`,
       );
-      return new Entry(peer, e.added_at_ms, e.last_seen_at_ms, e.failures);
-    });
-    for (const entry of bucket.entries) index(state, entry);
+      bucket.add(peer, e.added_at_ms, e.last_seen_at_ms, e.failures);
+      index(state, peer);
+    }
   }
   return state;
 }

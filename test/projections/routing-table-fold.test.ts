@@ -10,7 +10,7 @@ import {
   REPLACEMENT_CACHE_SIZE,
   bucketOf,
   prefix31,
-  closestEntries,
+  closestPeers,
   routingFromJson,
   routingToJson,
   tableGroupCount,
@@ -57,7 +57,7 @@ test('peer_seen moves the peer to its bucket tail with the new address, no failu
   assert.equal(entry?.lastSeenAtMs, 5000);
   assert.equal(entry?.addedAtMs, 1000);
   assert.equal(log.state.buckets[150]?.lastActivityAtMs, 5000);
-  assert.equal(log.state.buckets[150]?.entries[2], entry, 'the bucket and the index agree');
+  assert.deepEqual(log.state.buckets[150]?.entries[2], entry, 'the bucket and the index agree');
 });
 
 test('a peer_seen or peer_failed for a peer not in the table changes nothing', () => {
@@ -154,7 +154,7 @@ test('bucketOf: -1 for our own ID, else 159 minus the shared prefix bits', () =>
   for (const index of [0, 1, 80, 159]) assert.equal(bucketOf(log.state, log.idIn(index)), index);
 });
 
-test('closestEntries walks the target bucket, every deeper one down to bucket 0, then shallower ones: a brute-force sort for every count', () => {
+test('closestPeers walks the target bucket, every deeper one down to bucket 0, then shallower ones: a brute-force sort for every count', () => {
   const log = new RoutingLog(self);
   const ids = [0, 0, 1, 2, 2, 3, 5, 5, 7, 40].map((index) => log.idIn(index));
   for (const id of ids) log.added(id);
@@ -165,7 +165,7 @@ test('closestEntries walks the target bucket, every deeper one down to bucket 0,
         .sort((a, b) => compareDistance(target, a, b))
         .slice(0, count)
         .map(hex);
-      const found = closestEntries(log.state, target, count).map((e) => e.peer.identity.idHex);
+      const found = closestPeers(log.state, target, count).map((p) => p.identity.idHex);
       assert.deepEqual(found, expected, `target ${hex(target)}, count ${count}`);
     }
 });

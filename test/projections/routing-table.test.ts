@@ -6,7 +6,7 @@ import { seededRandom } from '../../src/core/random.js';
 import type { NewEvent, StoredEvent } from '../../src/events/event-types.js';
 import { IdentityInterner } from '../../src/projections/peer-identity.js';
 import {
-  closestEntries,
+  closestPeers,
   emptyRouting,
   evolveRouting,
   routingFromJson,
@@ -44,7 +44,7 @@ function added(id: Uint8Array, at = 1000): StoredEvent {
   });
 }
 
-test('given peers added, closestEntries equals a brute-force sort', () => {
+test('given peers added, closestPeers equals a brute-force sort', () => {
   const state = emptyRouting(self, toHex(self), new IdentityInterner());
   const ids: Uint8Array[] = [];
   for (let i = 0; i < 300; i++) {
@@ -61,13 +61,13 @@ test('given peers added, closestEntries equals a brute-force sort', () => {
       .slice(0, 20)
       .map(toHex);
     assert.deepEqual(
-      closestEntries(state, target, 20).map((e) => e.peer.identity.idHex),
+      closestPeers(state, target, 20).map((p) => p.identity.idHex),
       expected,
     );
   }
 });
 
-test('given peers sharing their first 32 bits with us, closestEntries of any count equals a brute-force sort', () => {
+test('given peers sharing their first 32 bits with us, closestPeers of any count equals a brute-force sort', () => {
   const state = emptyRouting(self, toHex(self), new IdentityInterner());
   const ids: Uint8Array[] = [];
   for (let i = 0; i < 300; i++) {
@@ -90,7 +90,7 @@ test('given peers sharing their first 32 bits with us, closestEntries of any cou
         .slice(0, count)
         .map(toHex);
       assert.deepEqual(
-        closestEntries(state, target, count).map((e) => e.peer.identity.idHex),
+        closestPeers(state, target, count).map((p) => p.identity.idHex),
         expected,
         `count ${count}, round ${round}`,
       );

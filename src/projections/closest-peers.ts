@@ -1,7 +1,8 @@
 import { compareDistance, bucketIndex } from '../core/distance.js';
 import type { NodeIdentity } from '../core/identity.js';
 import { ID_BITS, prefix31, type NodeId } from '../core/node-id.js';
-import type { Bucket, RoutingEntry } from './routing-entries.js';
+import type { TablePeer } from './peer-identity.js';
+import type { Bucket } from './routing-entries.js';
 
 /** What choosing the closest reads of a table: whose it is and its buckets. */
 export interface BucketsOf {
@@ -10,7 +11,7 @@ export interface BucketsOf {
 }
 
 /**
- * The `count` entries closest to `target`, visiting buckets from nearest to farthest and
+ * The peers of the `count` entries closest to `target`, visiting buckets from nearest to farthest and
  * stopping once `count` are held: every bucket in this order is wholly farther than the ones
  * before it. The target's own bucket holds the closest. A deeper bucket i agrees with us up
  * to its bit, so it is closer than every bucket deeper than it exactly when self⊕target has
@@ -18,30 +19,30 @@ export interface BucketsOf {
  * shallower buckets follow, each farther than the last. A lookup's find_node typically reads
  * two buckets instead of the table.
  */
-export function closestEntries(
+export function closestPeers(
   state: BucketsOf,
   target: NodeId,
   count: number,
   /** Left out, as if the table did not hold it (a find_node never lists its requester). */
   except?: NodeIdentity,
-): RoutingEntry[] {
+): TablePeer[] {
   const selection = new Selection(target, count, except);
   const { selfId: self, buckets } = state;
   const start = compareDistance(self, target, self) === 0 ? 0 : bucketIndex(self, target);
-  if (selection.offerAll(buckets[start]?.entries)) return selection.result();
+  if (selection.offerAll(buckets[start]?.peers)) return selection.result();
   // Most buckets of a table are empty: skip them before looking at any bit.
   for (let i = start - 1; i >= 0; i--) {
-    const entries = buckets[i]?.entries;
-    if (entries !== undefined && entries.length > 0 && distanceBit(self, target, i) === 1)
-      if (selection.offerAll(entries)) return selection.result();
+    const peers = buckets[i]?.peers;
+    if (peers !== undefined && peers.length > 0 && distanceBit(self, target, i) === 1)
+      if (selection.offerAll(peers)) return selection.result();
   }
   for (let i = 0; i < start; i++) {
-    const entries = buckets[i]?.entries;
-    if (entries !== undefined && entries.length > 0 && distanceBit(self, target, i) === 0)
-      if (selection.offerAll(entries)) return selection.result();
+    const peers = buckets[i]?.peers;
+    if (peers !== undefined && peers.length > 0 && distanceBit(self, target, i) === 0)
+      if (selection.offerAll(peers)) return selection.result();
   }
   for (let i = start + 1; i < ID_BITS; i++)
-    if (selection.offerAll(buckets[i]?.entries)) return selection.result();
+    if (selection.offerAll(buckets[i]?.peers)) return selection.result();
   return selection.result();
 }
 
@@ -58,10 +59,10 @@ function distanceBit(self: NodeId, target: NodeId, index: number): number {
 let sharedPrefixes = new Int32Array(64);
 const MAX_TABLE_ENTRIES = ID_BITS * 20; // SPEC §2: 160 buckets of k = 20
 
-/** The closest `count` entries offered so far, closest first, with their distance prefixes. */
+/** The closest `count` peers offered so far, closest first, with their distance prefixes. */
 class Selection {
   /** Made at its final capacity (a growing array is reallocated twice on the way to 20). */
-  private readonly entries: RoutingEntry[];
+  private readonly peers: TablePeer[];
   private readonly prefixes: Int32Array;
   private size = 0;
   private readonly t0: number;
@@ -75,7 +76,7 @@ class Selection {
     except: NodeIdentity | undefined,
   ) {
     const presized = Number.isInteger(count) && count > 0 && count <= 1_024;
-    this.entries = presized ? new Array<RoutingEntry>(count) : [];
+    this.peers = presized ? new Array<TablePeer>(count) : [];
     // A selection never holds more than the table (any count, Infinity included).
     const capacity = Math.min(Math.max(Math.ceil(count), 0), MAX_TABLE_ENTRIES);
     if (sharedPrefixes.length < capacity) sharedPrefixes = new Int32Array(capacity);
@@ -89,50 +90,49 @@ class Selection {
     return this.size >= this.count;
   }
 
-  /** The entries chosen, closest first. */
-  result(): RoutingEntry[] {
-    this.entries.length = this.size;
-    return this.entries;
+  /** The peers chosen, closest first. */
+  result(): TablePeer[] {
+    this.peers.length = this.size;
+    return this.peers;
   }
 
-  /** Offers every entry; returns whether the selection is full afterwards. */
-  offerAll(entries: readonly RoutingEntry[] | undefined): boolean {
+  /** Offers every peer; returns whether the selection is full afterwards. */
+  offerAll(peers: readonly TablePeer[] | undefined): boolean {
     // Indexed: for-of made an iterator result per entry here (11% of the bytes a build allocates).
-    if (entries !== undefined) for (let i = 0; i < entries.length; i++) this.offer(entries[i]!);
+    if (peers !== undefined) for (let i = 0; i < peers.length; i++) this.offer(peers[i]!);
     return this.full;
   }
 
-  private offer(entry: RoutingEntry): void {
-    const { entries, prefixes, count } = this;
-    const { peer } = entry;
+  private offer(peer: TablePeer): void {
+    const { peers, prefixes, count } = this;
     if (peer.idPrefix === this.exceptPrefix && peer.identity.idHex === this.exceptHex) return;
     const distance = peer.idPrefix ^ this.t0;
     let at = this.size;
     if (at >= count) {
       // Full: most offers are farther than the last held one and stop at this one comparison.
-      if (count <= 0 || !this.farther(prefixes[at - 1]!, entries[at - 1]!, distance, entry)) return;
+      if (count <= 0 || !this.farther(prefixes[at - 1]!, peers[at - 1]!, distance, peer)) return;
       at--;
     } else {
       this.size++;
     }
     // Insertion by shifting, not splice: at most k entries, and no builtin call per offer.
-    while (at > 0 && this.farther(prefixes[at - 1]!, entries[at - 1]!, distance, entry)) {
-      entries[at] = entries[at - 1]!;
+    while (at > 0 && this.farther(prefixes[at - 1]!, peers[at - 1]!, distance, peer)) {
+      peers[at] = peers[at - 1]!;
       prefixes[at] = prefixes[at - 1]!;
       at--;
     }
-    entries[at] = entry;
+    peers[at] = peer;
     prefixes[at] = distance;
   }
 
   /** Whether the held entry is farther from the target than the offered one. */
   private farther(
     heldPrefix: number,
-    held: RoutingEntry,
+    held: TablePeer,
     prefix: number,
-    offered: RoutingEntry,
+    offered: TablePeer,
   ): boolean {
     if (heldPrefix !== prefix) return heldPrefix > prefix;
-    return compareDistance(this.target, held.peer.identity.id, offered.peer.identity.id) > 0;
+    return compareDistance(this.target, held.identity.id, offered.identity.id) > 0;
   }
 }
