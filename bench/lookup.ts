@@ -32,7 +32,7 @@ const sim = createSimulation({
   seed,
   nodes: nodeCount,
   checks: false,
-  store: { maxRetained: 2, hashChain: false },
+  store: { maxRetained: 0, hashChain: false },
   latencyMs: { min: 10, max: 80 },
 });
 const identitiesS = (performance.now() - buildStart) / 1000;
