@@ -28,7 +28,9 @@ export interface LookupRequest extends LookupGoal {
 class LookupRunner {
   private readonly lookup: LookupState;
   private readonly started: LookupStarted;
-  private readonly timers = new Map<LookupTimer, TimerHandle>();
+  /** The armed query timers by tag (an array: tags count from 1), and the deadline's. */
+  private readonly queryTimers: Array<TimerHandle | undefined> = [];
+  private deadline: TimerHandle | undefined;
 
   constructor(
     private readonly node: NodeDriver,
@@ -66,8 +68,7 @@ class LookupRunner {
           this.arm(effect.timer, effect.afterMs);
           break;
         case 'cancel':
-          this.timers.get(effect.timer)?.cancel();
-          this.timers.delete(effect.timer);
+          this.take(effect.timer)?.cancel();
           break;
         case 'send':
           sendRpc(this.node, effect.peer, effect.request, this.lookup.lookupId, (result) =>
@@ -81,10 +82,23 @@ class LookupRunner {
 
   private arm(timer: LookupTimer, afterMs: number): void {
     const handle = this.node.timers.setTimer(afterMs, () => {
-      this.timers.delete(timer);
+      this.take(timer);
       this.feed({ type: 'timer', timer });
     });
-    this.timers.set(timer, handle);
+    if (timer === 'deadline') this.deadline = handle;
+    else this.queryTimers[timer] = handle;
+  }
+
+  /** The handle armed for `timer`, forgotten (undefined if none is). */
+  private take(timer: LookupTimer): TimerHandle | undefined {
+    if (timer === 'deadline') {
+      const handle = this.deadline;
+      this.deadline = undefined;
+      return handle;
+    }
+    const handle = this.queryTimers[timer];
+    this.queryTimers[timer] = undefined;
+    return handle;
   }
 
   /** Records a step, then tells the follower the same value (with the time recorded). */

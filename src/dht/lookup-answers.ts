@@ -30,12 +30,21 @@ export function consider(lookup: AnswerSink, peer: PeerInfo, hop: number): boole
   return planner.consider(peer, hop, groupOf(peer.addr, view.config));
 }
 
-/** Takes the nodes and pointers of an answer; returns how many valid pointers it held. */
+/** The valid peers an answer listed, as its step records them: IDs, and addresses beside. */
+export interface Returned {
+  readonly ids: string[];
+  readonly addrs: string[];
+}
+
+/**
+ * Takes the nodes and pointers of an answer, noting the valid peers in `returned`; returns
+ * how many valid pointers it held.
+ */
 export function absorb(
   lookup: AnswerSink,
   from: Candidate,
   response: Response,
-  returned: PeerInfo[],
+  returned: Returned,
   nowMs: number,
 ): number {
   if (response.op !== 'nodes' && response.op !== 'value') return 0;
@@ -43,7 +52,8 @@ export function absorb(
   for (const wire of response.nodes) {
     const peer = peerFromWire(wire, view.identities, view.config.difficulty);
     if (typeof peer === 'string') continue;
-    returned.push(peer);
+    returned.ids.push(peer.identity.idHex);
+    returned.addrs.push(peer.addr);
     consider(lookup, peer, from.hop + 1);
   }
   if (response.op !== 'value') return 0;

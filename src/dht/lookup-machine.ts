@@ -1,9 +1,8 @@
 import { toHex } from '../core/bytes.js';
-import type { PeerInfo } from '../core/node-info.js';
 import type { Pointer } from '../core/pointer.js';
 import type { Request } from '../net/messages.js';
 import { closestPeers } from '../projections/routing-table.js';
-import { absorb, consider } from './lookup-answers.js';
+import { absorb, consider, type Returned } from './lookup-answers.js';
 import { LookupPlanner, type LookupEnd } from './lookup-planner.js';
 import type { LookupStarted, LookupStep, LookupStepped } from './lookup-steps.js';
 import type {
@@ -41,8 +40,11 @@ export interface LookupState {
   readonly targetHex: string;
   readonly startedAtMs: number;
   readonly pointers: Map<string, Pointer>;
-  /** Queries sent, by tag (the tag is the query's number in this lookup, from 1). */
-  readonly queries: Map<number, Query>;
+  /**
+   * Queries sent, by tag: the tag is the query's number in this lookup, from 1, so an array
+   * indexed by it (slot 0 unused) holds them without a hash table growing as they are sent.
+   */
+  readonly queries: Array<Query | undefined>;
   lookupId: number;
   rpcs: number;
   finished: boolean;
@@ -72,7 +74,7 @@ export function openLookup(
     targetHex: toHex(goal.target),
     startedAtMs: nowMs,
     pointers: new Map(),
-    queries: new Map(),
+    queries: [undefined],
     lookupId: 0,
     rpcs: 0,
     finished: false,
@@ -125,12 +127,12 @@ function settled(
   input: Extract<LookupInput, { type: 'answered' | 'failed' }>,
   context: LookupContext,
 ): LookupOutput {
-  const query = lookup.queries.get(input.tag);
+  const query = lookup.queries[input.tag];
   if (query === undefined) return NOTHING;
   const effects: LookupEffect[] = [{ type: 'cancel', timer: input.tag }];
   if (lookup.finished) return { steps: [], effects, done: null };
   const { candidate } = query;
-  const returned: PeerInfo[] = [];
+  const returned: Returned = { ids: [], addrs: [] };
   let pointers = 0;
   if (input.type === 'answered') {
     const firstPointers = lookup.pointers.size === 0;
@@ -160,7 +162,8 @@ function graceAfterValue(
 ): void {
   if (lookup.goal.kind !== 'value' || lookup.goal.all === true) return;
   const graceMs = Math.max(MIN_GRACE_MS, 2 * latencyMs);
-  for (const [tag, query] of lookup.queries) {
+  for (let tag = 1; tag < lookup.queries.length; tag++) {
+    const query = lookup.queries[tag]!;
     if (query.candidate.state !== 'inflight') continue;
     const softLeftMs = query.sentAtMs + query.softTimeoutMs - context.nowMs;
     if (softLeftMs <= graceMs && query.softTimeoutMs < lookup.view.config.rpcTimeoutMs) continue;
@@ -177,14 +180,15 @@ export const MIN_GRACE_MS = 50;
  * allowed) is recorded as a `slow` step, so a replay re-decides it exactly.
  */
 function slow(lookup: LookupState, tag: number, context: LookupContext): LookupOutput {
-  const query = lookup.queries.get(tag);
+  const query = lookup.queries[tag];
   if (query === undefined || lookup.finished || query.candidate.state !== 'inflight')
     return NOTHING;
   // The soft timeout itself, or less when the find's grace cut the wait short.
   const waitedMs = Math.min(context.nowMs - query.sentAtMs, query.softTimeoutMs);
   if (waitedMs >= lookup.view.config.rpcTimeoutMs) return NOTHING;
   lookup.planner.slow(query.candidate);
-  const step = stepOf(lookup, query.candidate, 'slow', waitedMs, [], 0, context);
+  const none: Returned = { ids: [], addrs: [] };
+  const step = stepOf(lookup, query.candidate, 'slow', waitedMs, none, 0, context);
   return advance(lookup, [step], [], context);
 }
 
@@ -202,11 +206,11 @@ function advance(
       : { op: 'find_node', target: goal.target };
   for (const candidate of lookup.planner.nextQueries()) {
     const tag = ++lookup.rpcs;
-    lookup.queries.set(tag, {
+    lookup.queries[tag] = {
       candidate,
       softTimeoutMs: context.softTimeoutMs,
       sentAtMs: context.nowMs,
-    });
+    };
     effects.push({ type: 'arm', timer: tag, afterMs: context.softTimeoutMs });
     effects.push({ type: 'send', tag, peer: candidate.peer, request });
   }
@@ -256,7 +260,7 @@ function stepOf(
   candidate: Candidate,
   outcome: LookupStepped['outcome'],
   latencyMs: number,
-  returned: readonly PeerInfo[],
+  returned: Returned,
   pointers: number,
   context: LookupContext,
 ): LookupStepped {
@@ -270,8 +274,8 @@ function stepOf(
     hop: candidate.hop,
     outcome,
     latencyMs,
-    returned: returned.map((p) => p.identity.idHex),
-    returnedAddrs: returned.map((p) => p.addr),
+    returned: returned.ids,
+    returnedAddrs: returned.addrs,
     pointers,
   };
 }
