@@ -2,7 +2,7 @@ import { toHex } from '../core/bytes.js';
 import type { Pointer } from '../core/pointer.js';
 import type { Request } from '../net/messages.js';
 import { closestPeers } from '../projections/routing-table.js';
-import { absorb, consider, type Returned } from './lookup-answers.js';
+import { absorb, consider, listedCount, Returned } from './lookup-answers.js';
 import { LookupPlanner, type LookupEnd } from './lookup-planner.js';
 import type { LookupStarted, LookupStep, LookupStepped } from './lookup-steps.js';
 import type {
@@ -132,7 +132,7 @@ function settled(
   const effects: LookupEffect[] = [{ type: 'cancel', timer: input.tag }];
   if (lookup.finished) return { steps: [], effects, done: null };
   const { candidate } = query;
-  const returned: Returned = { ids: [], addrs: [] };
+  const returned = new Returned(input.type === 'answered' ? listedCount(input.response) : 0);
   let pointers = 0;
   if (input.type === 'answered') {
     const firstPointers = lookup.pointers.size === 0;
@@ -143,7 +143,15 @@ function settled(
     lookup.planner.failed(candidate);
   }
   const outcome = input.type === 'answered' ? 'ok' : input.outcome;
-  const step = stepOf(lookup, candidate, outcome, input.latencyMs, returned, pointers, context);
+  const step = stepOf(
+    lookup,
+    candidate,
+    outcome,
+    input.latencyMs,
+    returned.close(),
+    pointers,
+    context,
+  );
   return advance(lookup, [step], effects, context);
 }
 
@@ -187,8 +195,7 @@ function slow(lookup: LookupState, tag: number, context: LookupContext): LookupO
   const waitedMs = Math.min(context.nowMs - query.sentAtMs, query.softTimeoutMs);
   if (waitedMs >= lookup.view.config.rpcTimeoutMs) return NOTHING;
   lookup.planner.slow(query.candidate);
-  const none: Returned = { ids: [], addrs: [] };
-  const step = stepOf(lookup, query.candidate, 'slow', waitedMs, none, 0, context);
+  const step = stepOf(lookup, query.candidate, 'slow', waitedMs, new Returned(0), 0, context);
   return advance(lookup, [step], [], context);
 }
 
