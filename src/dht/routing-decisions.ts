@@ -1,4 +1,5 @@
 import { bucketIndex } from '../core/distance.js';
+import { prefix31 } from '../core/node-id.js';
 import { toHex } from '../core/bytes.js';
 import { servesDht, type PeerInfo } from '../core/node-info.js';
 import type { Bucket } from '../projections/routing-table.js';
@@ -48,17 +49,19 @@ export function decideObserved(
   const idHex = peer.identity.idHex;
   if (!servesDht(peer.caps) || idHex === identity.idHex) return NO_DECISION;
   const { routing } = state;
-  const known = routing.byId.get(idHex);
-  if (known !== undefined) {
+  // Every RPC at both ends comes here: the bucket from the ID's bytes and the entry's facts
+  // read in place, no entry object made for the common answer (known, seen recently).
+  const index = bucketIndex(identity.id, peer.identity.id);
+  const bucket = routing.buckets[index];
+  const at = bucket === undefined ? -1 : bucket.indexOf(idHex, prefix31(peer.identity.id));
+  if (bucket !== undefined && at >= 0) {
     // At most once a minute whatever its address does (SPEC §5): a peer rotating its source
     // port cannot write the log at will; a new address rides on the next peer_seen. A peer
     // with failures is recorded at once, as that clears them (only our own RPCs cause them).
-    const stale = context.nowMs - known.lastSeenAtMs >= config.peerSeenIntervalMs;
-    if (!stale && known.failures === 0) return NO_DECISION;
+    const stale = context.nowMs - bucket.lastSeenAt(at) >= config.peerSeenIntervalMs;
+    if (!stale && bucket.failuresAt(at) === 0) return NO_DECISION;
     return only(draft('peer_seen', { id: idHex, addr: peer.addr }, { peer: idHex }));
   }
-  const index = bucketIndex(identity.id, peer.identity.id);
-  const bucket = routing.buckets[index];
   const peers = bucket?.peers ?? [];
   const full = peers.length >= config.k;
   if (full && bucket?.replacements[0]?.identity.idHex === idHex)
