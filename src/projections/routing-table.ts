@@ -219,8 +219,7 @@ export { prefix31 } from '../core/node-id.js';
 export function routingToJson(state: RoutingState): RoutingJson {
   const buckets: RoutingJson['buckets'] = [];
   state.buckets.forEach((bucket, index) => {
-    if (bucket === undefined || (bucket.size === 0 && bucket.replacements.length === 0))
-      return;
+    if (bucket === undefined || (bucket.size === 0 && bucket.replacements.length === 0)) return;
     buckets.push({
       index,
       last_activity_at_ms: bucket.lastActivityAtMs,
