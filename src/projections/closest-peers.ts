@@ -11,13 +11,13 @@ export interface BucketsOf {
 }
 
 /**
- * The peers of the `count` entries closest to `target`, visiting buckets from nearest to farthest and
- * stopping once `count` are held: every bucket in this order is wholly farther than the ones
- * before it. The target's own bucket holds the closest. A deeper bucket i agrees with us up
- * to its bit, so it is closer than every bucket deeper than it exactly when self⊕target has
- * that bit set: those come first (shallowest first), then the others (deepest first). The
- * shallower buckets follow, each farther than the last. A lookup's find_node typically reads
- * two buckets instead of the table.
+ * The peers of the `count` entries closest to `target`, visiting buckets from nearest to
+ * farthest and stopping once `count` are held: every bucket in this order is wholly farther
+ * than the ones before it. The target's own bucket holds the closest. A deeper bucket i agrees
+ * with us up to its bit, so it is closer than every bucket deeper than it exactly when
+ * self⊕target has that bit set: those come first (shallowest first), then the others (deepest
+ * first). The shallower buckets follow, each farther than the last. A lookup's find_node
+ * typically reads two buckets' peers arrays instead of the table.
  */
 export function closestPeers(
   state: BucketsOf,
@@ -98,7 +98,7 @@ class Selection {
 
   /** Offers every peer; returns whether the selection is full afterwards. */
   offerAll(peers: readonly TablePeer[] | undefined): boolean {
-    // Indexed: for-of made an iterator result per entry here (11% of the bytes a build allocates).
+    // Indexed: for-of made an iterator result per peer here (11% of the bytes a build allocates).
     if (peers !== undefined) for (let i = 0; i < peers.length; i++) this.offer(peers[i]!);
     return this.full;
   }
@@ -115,7 +115,7 @@ class Selection {
     } else {
       this.size++;
     }
-    // Insertion by shifting, not splice: at most k entries, and no builtin call per offer.
+    // Insertion by shifting, not splice: at most k peers, and no builtin call per offer.
     while (at > 0 && this.farther(prefixes[at - 1]!, peers[at - 1]!, distance, peer)) {
       peers[at] = peers[at - 1]!;
       prefixes[at] = prefixes[at - 1]!;
@@ -125,7 +125,7 @@ class Selection {
     prefixes[at] = distance;
   }
 
-  /** Whether the held entry is farther from the target than the offered one. */
+  /** Whether the held peer is farther from the target than the offered one. */
   private farther(
     heldPrefix: number,
     held: TablePeer,

@@ -155,30 +155,24 @@ export class TableIndex {
   }
 
   get(idHex: string): RoutingEntry | undefined {
-    const bucket = this.bucketFor(idHex);
-    const at = bucket === undefined ? -1 : bucket.indexOf(idHex, prefixOfHex(idHex));
-    return at < 0 ? undefined : bucket!.entryAt(at);
+    const found = this.find(idHex);
+    return found === null ? undefined : found.bucket.entryAt(found.at);
   }
 
   has(idHex: string): boolean {
-    const bucket = this.bucketFor(idHex);
-    return bucket !== undefined && bucket.indexOf(idHex, prefixOfHex(idHex)) >= 0;
-  }
-
-  /** The bucket holding the entry with this ID and its place there, or null (for the fold). */
-  find(idHex: string): { bucket: Bucket; at: number } | null {
-    const bucket = this.bucketFor(idHex);
-    const at = bucket === undefined ? -1 : bucket.indexOf(idHex, prefixOfHex(idHex));
-    return at < 0 ? null : { bucket: bucket!, at };
+    return this.find(idHex) !== null;
   }
 
   /**
-   * The bucket an ID would be in. Its peers' ID prefixes are compared first: reading each
-   * peer's ID text is two more pointers to follow.
+   * The bucket holding the entry with this ID and its place there, or null. The bucket
+   * compares its peers' ID prefixes first: reading each peer's ID text is two more pointers
+   * to follow.
    */
-  private bucketFor(idHex: string): Bucket | undefined {
+  find(idHex: string): { bucket: Bucket; at: number } | null {
     const index = bucketOfHex(this.selfHex, idHex);
-    return index < 0 ? undefined : this.buckets[index];
+    const bucket = index < 0 ? undefined : this.buckets[index];
+    const at = bucket === undefined ? -1 : bucket.indexOf(idHex, prefixOfHex(idHex));
+    return bucket === undefined || at < 0 ? null : { bucket, at };
   }
 
   *values(): IterableIterator<RoutingEntry> {
