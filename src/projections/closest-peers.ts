@@ -8,6 +8,8 @@ import type { Bucket } from './routing-entries.js';
 export interface BucketsOf {
   readonly selfId: NodeId;
   readonly buckets: ReadonlyArray<Bucket | undefined>;
+  /** No bucket below this index holds a peer (0 when not known). */
+  readonly lowestBucket?: number;
 }
 
 /**
@@ -28,15 +30,17 @@ export function closestPeers(
 ): TablePeer[] {
   const selection = new Selection(target, count, except);
   const { selfId: self, buckets } = state;
+  const lowest = state.lowestBucket ?? 0;
   const start = compareDistance(self, target, self) === 0 ? 0 : bucketIndex(self, target);
   if (selection.offerAll(buckets[start]?.peers)) return selection.result();
-  // Most buckets of a table are empty: skip them before looking at any bit.
-  for (let i = start - 1; i >= 0; i--) {
+  // Most buckets of a table are empty: those below the lowest are not looked at, the others
+  // are skipped before looking at any bit.
+  for (let i = start - 1; i >= lowest; i--) {
     const peers = buckets[i]?.peers;
     if (peers !== undefined && peers.length > 0 && distanceBit(self, target, i) === 1)
       if (selection.offerAll(peers)) return selection.result();
   }
-  for (let i = 0; i < start; i++) {
+  for (let i = lowest; i < start; i++) {
     const peers = buckets[i]?.peers;
     if (peers !== undefined && peers.length > 0 && distanceBit(self, target, i) === 0)
       if (selection.offerAll(peers)) return selection.result();

@@ -27,6 +27,11 @@ export interface RoutingState {
   readonly selfId: NodeId;
   readonly selfHex: string;
   readonly buckets: Array<Bucket | undefined>;
+  /**
+   * The lowest index of a bucket made so far (ID_BITS while none is): buckets are made as
+   * peers arrive and kept, and those below it, most of the 160, are skipped without a look.
+   */
+  lowestBucket: number;
   /** The entries by ID hex, found in their bucket (see TableIndex). */
   readonly byId: TableIndex;
   /**
@@ -48,6 +53,7 @@ export function emptyRouting(
     selfId,
     selfHex,
     buckets,
+    lowestBucket: ID_BITS,
     byId: new TableIndex(selfHex, buckets),
     tableKeys: [],
     interner,
@@ -59,6 +65,7 @@ function bucketAt(state: RoutingState, index: number): Bucket {
   if (bucket === undefined) {
     bucket = new Bucket();
     state.buckets[index] = bucket;
+    if (index < state.lowestBucket) state.lowestBucket = index;
   }
   return bucket;
 }
