@@ -8,8 +8,8 @@ import type { Bucket } from './routing-entries.js';
 export interface BucketsOf {
   readonly selfId: NodeId;
   readonly buckets: ReadonlyArray<Bucket | undefined>;
-  /** No bucket below this index holds a peer (0 when not known). */
-  readonly lowestBucket?: number;
+  /** No bucket below this index holds a peer. */
+  readonly lowestBucket: number;
 }
 
 /**
@@ -29,8 +29,7 @@ export function closestPeers(
   except?: NodeIdentity,
 ): TablePeer[] {
   const selection = new Selection(target, count, except);
-  const { selfId: self, buckets } = state;
-  const lowest = state.lowestBucket ?? 0;
+  const { selfId: self, buckets, lowestBucket: lowest } = state;
   const start = compareDistance(self, target, self) === 0 ? 0 : bucketIndex(self, target);
   if (selection.offerAll(buckets[start]?.peers)) return selection.result();
   // Most buckets of a table are empty: those below the lowest are not looked at, the others
