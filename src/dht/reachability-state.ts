@@ -43,9 +43,15 @@ export class Reachability {
   private readonly recent: TablePeer[] = [];
   /** The ID prefix of each of `recent`, packed: the search reads these, not the peers. */
   private readonly recentPrefixes = new Int32Array(MAX_RECENT);
-  /** When each of `recent` was last noted, as a count of notes: the least recent goes first. */
-  private readonly recentStamps = new Float64Array(MAX_RECENT);
-  private notes = 0;
+  /**
+   * The slots in the order they were last noted, as a list linked both ways, from `oldest`
+   * (the next to give way) to `newest`. Finding the least recent by comparing 64 stamps on
+   * every RPC cost about a microsecond (most notes are of a peer not among the 64).
+   */
+  private readonly newer = new Int8Array(MAX_RECENT);
+  private readonly older = new Int8Array(MAX_RECENT);
+  private oldest = -1;
+  private newest = -1;
   /** Consecutive rounds in which third nodes dialled and nothing arrived. */
   silentRounds = 0;
 
@@ -121,34 +127,52 @@ export class Reachability {
     // Answers hand us the shared peers already (peerFromWire): no lookup to share them again.
     const shared = isTablePeer(peer) ? peer : null;
     const prefix = shared?.idPrefix ?? prefix31(peer.identity.id);
-    const { recent, recentPrefixes, recentStamps } = this;
-    let slot = recent.length;
-    let leastRecent = 0;
+    const { recent, recentPrefixes } = this;
+    const { idHex } = peer.identity;
+    let slot = -1;
     for (let i = 0; i < recent.length; i++) {
-      if (recentPrefixes[i] === prefix && recent[i]!.identity.idHex === peer.identity.idHex) {
+      if (recentPrefixes[i] === prefix && recent[i]!.identity.idHex === idHex) {
         slot = i;
         break;
       }
-      if (recentStamps[i]! < recentStamps[leastRecent]!) leastRecent = i;
     }
-    if (slot === recent.length && slot >= MAX_RECENT) slot = leastRecent;
-    const known = recent[slot];
-    const same =
-      known !== undefined &&
-      known.identity.idHex === peer.identity.idHex &&
-      known.addr === peer.addr &&
-      known.caps === peer.caps;
-    if (!same) {
-      recent[slot] = shared ?? sharedInterner.peer(peer.identity, peer.addr, peer.caps);
-      recentPrefixes[slot] = prefix;
+    if (slot >= 0 && recent[slot]!.addr === peer.addr && recent[slot]!.caps === peer.caps) {
+      this.unlink(slot);
+      this.append(slot);
+      return;
     }
-    recentStamps[slot] = ++this.notes;
+    const added = slot < 0 && recent.length < MAX_RECENT;
+    if (added) slot = recent.length;
+    else if (slot < 0) slot = this.oldest;
+    if (!added) this.unlink(slot);
+    recent[slot] = shared ?? sharedInterner.peer(peer.identity, peer.addr, peer.caps);
+    recentPrefixes[slot] = prefix;
+    this.append(slot);
+  }
+
+  /** Takes `slot` out of the list of notes. */
+  private unlink(slot: number): void {
+    const before = this.older[slot]!;
+    const after = this.newer[slot]!;
+    if (before >= 0) this.newer[before] = after;
+    else this.oldest = after;
+    if (after >= 0) this.older[after] = before;
+    else this.newest = before;
+  }
+
+  /** Puts `slot` at the newest end of the list of notes. */
+  private append(slot: number): void {
+    this.older[slot] = this.newest;
+    this.newer[slot] = -1;
+    if (this.newest >= 0) this.newer[this.newest] = slot;
+    else this.oldest = slot;
+    this.newest = slot;
   }
 
   /** Oldest first. */
   recentPeers(): PeerInfo[] {
-    const order = this.recent.map((_, i) => i);
-    order.sort((a, b) => this.recentStamps[a]! - this.recentStamps[b]!);
-    return order.map((i) => this.recent[i]!);
+    const out: PeerInfo[] = [];
+    for (let slot = this.oldest; slot >= 0; slot = this.newer[slot]!) out.push(this.recent[slot]!);
+    return out;
   }
 }

@@ -142,6 +142,20 @@ export interface Refusal {
   readonly reason: string | null;
 }
 
+/**
+ * A failed RPC's result. A function of the module, not a closure made per answer: the
+ * closure was built on every call, answered or not.
+ */
+function failure(
+  latencyMs: number,
+  outcomeKind: 'timeout' | 'error',
+  error: string,
+  code: number | null = null,
+  answered = false,
+): { result: RpcResult } {
+  return { result: { ok: false, outcome: outcomeKind, error, code, latencyMs, answered } };
+}
+
 /** What an RPC's outcome means, decided from the bytes and the state alone. */
 export function interpretAnswer(
   view: EngineView,
@@ -151,23 +165,17 @@ export function interpretAnswer(
   outcome: SendOutcome,
   latencyMs: number,
 ): { result: RpcResult; refused?: Refusal } {
-  const fail = (
-    outcomeKind: 'timeout' | 'error',
-    error: string,
-    code: number | null = null,
-    answered = false,
-  ): { result: RpcResult } => ({
-    result: { ok: false, outcome: outcomeKind, error, code, latencyMs, answered },
-  });
   if (!outcome.ok)
-    return fail(
+    return failure(
+      latencyMs,
       outcome.failure === 'timeout' ? 'timeout' : 'error',
       `${outcome.failure}: ${outcome.message}`,
     );
   const message = decodeFrame(outcome.frame);
-  if (isDecodeError(message)) return fail('error', message.reason, message.code);
+  if (isDecodeError(message)) return failure(latencyMs, 'error', message.reason, message.code);
   if (message.rid !== rid)
-    return fail(
+    return failure(
+      latencyMs,
       'error',
       `response rid ${message.rid} does not match ${rid}`,
       ErrorCode.INVALID_MESSAGE,
@@ -181,13 +189,19 @@ export function interpretAnswer(
   const { addr } = outcome.remote;
   if (typeof peer === 'string' || !bytesEqual(message.from.pk, outcome.remote.certPk)) {
     const reason = typeof peer === 'string' ? peer : 'certificate_mismatch';
-    const failed = fail('error', `invalid identity: ${reason}`, ErrorCode.INVALID_IDENTITY);
+    const failed = failure(
+      latencyMs,
+      'error',
+      `invalid identity: ${reason}`,
+      ErrorCode.INVALID_IDENTITY,
+    );
     return { ...failed, refused: { addr, reason } };
   }
   const expected =
     target.identity?.idHex ?? ('expectedIdHex' in target ? target.expectedIdHex : undefined);
   if (expected !== undefined && peer.identity.idHex !== expected) {
-    const failed = fail(
+    const failed = failure(
+      latencyMs,
       'error',
       `expected ${expected.slice(0, 8)}, answered by ${peer.identity.idHex.slice(0, 8)}`,
       ErrorCode.INVALID_IDENTITY,
@@ -196,9 +210,20 @@ export function interpretAnswer(
   }
   const { body } = message;
   if ('err' in body)
-    return fail('error', `peer error ${body.err.code}: ${body.err.reason}`, body.err.code, true);
+    return failure(
+      latencyMs,
+      'error',
+      `peer error ${body.err.code}: ${body.err.reason}`,
+      body.err.code,
+      true,
+    );
   if (!('res' in body) || body.res.op !== EXPECTED_RESPONSE[request.op]) {
-    return fail('error', `unexpected answer to ${request.op}`, ErrorCode.INVALID_MESSAGE);
+    return failure(
+      latencyMs,
+      'error',
+      `unexpected answer to ${request.op}`,
+      ErrorCode.INVALID_MESSAGE,
+    );
   }
   return { result: { ok: true, response: body.res, peer, latencyMs } };
 }

@@ -1,5 +1,6 @@
 import { signingKeyFromSecret, type SigningKey } from '../core/ed25519.js';
 import { IdentityCache, makeIdentity, type NodeIdentity } from '../core/identity.js';
+import { normalizeAddress } from '../core/address.js';
 import { invariant } from '../core/errors.js';
 import { findNonce } from '../core/proof-of-work.js';
 import { seededRandom, type Random } from '../core/random.js';
@@ -50,9 +51,22 @@ export interface SimNode {
   readonly warnings: string[];
 }
 
-/** 127.a.b.1: loopback only, one /24 per node so the strict IP-diversity caps apply. */
+/** How many nodes the loopback addresses below number: 127.0.0.1 to 127.255.255.1. */
+const LOOPBACK_NODES = 65_536;
+
+/**
+ * 127.a.b.1 (one /24 per node, so the strict IP-diversity caps apply) for the first 65,536
+ * nodes; past them, which only the 100,000-node benchmark reaches, `[2001:db8:b:a::1]`
+ * (the documentation range: one /48 per node up to 131,072 nodes, one /64 per node past
+ * that). Every address is in its canonical form.
+ */
 export function simAddress(index: number): string {
-  return `127.${(index >> 8) & 255}.${index & 255}.1:4433`;
+  if (index < LOOPBACK_NODES) return `127.${(index >> 8) & 255}.${index & 255}.1:4433`;
+  const rest = index - LOOPBACK_NODES;
+  const wide = `[2001:db8:${(rest & 0xffff).toString(16)}:${(rest >>> 16).toString(16)}:0:0:0:1]:4433`;
+  const address = normalizeAddress(wide);
+  invariant(address !== null, `sim address ${wide} parses`);
+  return address;
 }
 
 export class Simulation {

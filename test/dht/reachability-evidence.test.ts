@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { Caps, type PeerInfo } from '../../src/core/node-info.js';
 import { NAT_MAPPING_WINDOW_MS, judgeInbound } from '../../src/dht/reachability-evidence.js';
 import { Reachability } from '../../src/dht/reachability-state.js';
+import { seededRandom } from '../../src/core/random.js';
 import { identity } from './given.js';
 
 /**
@@ -109,6 +110,27 @@ test('given verified peers, when more than 64 arrive, then the 64 latest are kep
   assert.deepEqual(
     reach.recentPeers().map((p) => p.addr),
     [...peers.slice(6, 10), ...peers.slice(11), peers[10]!].map((p) => p.addr),
+  );
+});
+
+test('given 100 peers noted 2,000 times in a seeded order, then the 64 noted last are kept, in the order of their last note', () => {
+  const reach = new Reachability('server', 2, T);
+  const peers = Array.from({ length: 100 }, (_, i) => peerAt(`198.18.6.${i + 1}:4433`));
+  const random = seededRandom(11);
+  const lastNoted = new Map<PeerInfo, number>();
+  for (let note = 0; note < 2_000; note++) {
+    // Skewed toward the first peers, so some are noted again while still held.
+    const peer = peers[Math.floor(random.float() ** 2 * peers.length)]!;
+    reach.noteVerified(peer);
+    lastNoted.set(peer, note);
+  }
+  const expected = [...lastNoted]
+    .sort((a, b) => a[1] - b[1])
+    .slice(-64)
+    .map(([peer]) => peer.addr);
+  assert.deepEqual(
+    reach.recentPeers().map((p) => p.addr),
+    expected,
   );
 });
 
