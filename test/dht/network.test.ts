@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareDistance } from '../../src/core/distance.js';
 import { signingKeyFromSecret } from '../../src/core/ed25519.js';
 import { makeIdentity } from '../../src/core/identity.js';
 import { powBits } from '../../src/core/proof-of-work.js';
@@ -14,6 +13,7 @@ import type { Pointer } from '../../src/core/pointer.js';
 import { pointerToWire } from '../../src/dht/wire-peers.js';
 import { createSimulation } from '../../src/sim/simulation.js';
 import { seeded } from '../support/seed.js';
+import { trueClosest } from '../support/true-closest.js';
 
 const tessera = (n: number): Uint8Array =>
   Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + n) & 255);
@@ -39,11 +39,7 @@ test('10-node lookups converge to the true k closest', () => {
       let result: LookupResult | undefined;
       from.node.lookup({ target, kind: 'node' }, (r) => (result = r));
       sim.runUntilIdle();
-      const truth = ids
-        .filter((id) => id.idHex !== from.identity.idHex)
-        .sort((a, b) => compareDistance(target, a.id, b.id))
-        .slice(0, 4)
-        .map((id) => id.idHex);
+      const truth = trueClosest(ids, target, 4, from.identity.idHex);
       assert.deepEqual(
         result?.closest.map((p) => p.identity.idHex),
         truth,

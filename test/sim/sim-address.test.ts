@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { networkGroup, normalizeAddress, parseAddress } from '../../src/core/address.js';
-import { compareDistance } from '../../src/core/distance.js';
 import type { LookupResult } from '../../src/dht/iterative-lookup.js';
 import { createSimulation, simAddress } from '../../src/sim/simulation.js';
+import { trueClosest } from '../support/true-closest.js';
 
 test('the first 65,536 simulated nodes get loopback addresses, one /24 each', () => {
   assert.equal(simAddress(0), '127.0.0.1:4433');
@@ -40,12 +40,8 @@ test('nodes on the addresses past 65,536 bootstrap and find the true k closest',
   let result: LookupResult | undefined;
   from.node.lookup({ target, kind: 'node' }, (r) => (result = r));
   sim.runUntilIdle();
-  const truth = sim.nodes
-    .map((n) => n.identity)
-    .filter((id) => id.idHex !== from.identity.idHex)
-    .sort((a, b) => compareDistance(target, a.id, b.id))
-    .slice(0, 4)
-    .map((id) => id.idHex);
+  const identities = sim.nodes.map((n) => n.identity);
+  const truth = trueClosest(identities, target, 4, from.identity.idHex);
   assert.deepEqual(
     result?.closest.map((p) => p.identity.idHex),
     truth,
