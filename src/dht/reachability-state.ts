@@ -128,26 +128,27 @@ export class Reachability {
     const shared = isTablePeer(peer) ? peer : null;
     const prefix = shared?.idPrefix ?? prefix31(peer.identity.id);
     const { recent, recentPrefixes } = this;
-    const { idHex } = peer.identity;
-    let slot = -1;
-    for (let i = 0; i < recent.length; i++) {
-      if (recentPrefixes[i] === prefix && recent[i]!.identity.idHex === idHex) {
-        slot = i;
-        break;
-      }
-    }
-    if (slot >= 0 && recent[slot]!.addr === peer.addr && recent[slot]!.caps === peer.caps) {
+    const found = this.slotOf(prefix, peer.identity.idHex);
+    let slot = found;
+    if (slot < 0 && recent.length < MAX_RECENT) slot = recent.length;
+    else {
+      // The peer's own slot, or the least recent one's (whose peer is not read: it goes).
+      if (slot < 0) slot = this.oldest;
       this.unlink(slot);
-      this.append(slot);
-      return;
     }
-    const added = slot < 0 && recent.length < MAX_RECENT;
-    if (added) slot = recent.length;
-    else if (slot < 0) slot = this.oldest;
-    if (!added) this.unlink(slot);
-    recent[slot] = shared ?? sharedInterner.peer(peer.identity, peer.addr, peer.caps);
-    recentPrefixes[slot] = prefix;
+    if (found < 0 || recent[slot]!.addr !== peer.addr || recent[slot]!.caps !== peer.caps) {
+      recent[slot] = shared ?? sharedInterner.peer(peer.identity, peer.addr, peer.caps);
+      recentPrefixes[slot] = prefix;
+    }
     this.append(slot);
+  }
+
+  /** The slot holding the peer with this ID (and prefix31 of it), or -1. */
+  private slotOf(prefix: number, idHex: string): number {
+    const { recent, recentPrefixes } = this;
+    for (let i = 0; i < recent.length; i++)
+      if (recentPrefixes[i] === prefix && recent[i]!.identity.idHex === idHex) return i;
+    return -1;
   }
 
   /** Takes `slot` out of the list of notes. */
