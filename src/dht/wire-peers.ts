@@ -2,7 +2,7 @@ import type { IdentityCache, IdentityProblem, NodeIdentity } from '../core/ident
 import type { PeerInfo } from '../core/node-info.js';
 import type { Pointer } from '../core/pointer.js';
 import type { WireNodeInfo, WirePointer } from '../net/messages.js';
-import { DECODED_NODE_SLOTS, decodedNodeSlot } from '../net/wire-decode.js';
+import { decodedNodeSlot, nodeSlotArray } from '../net/wire-decode.js';
 import { withEncoding } from '../net/wire-encode.js';
 import { sharedInterner } from '../projections/peer-identity.js';
 
@@ -42,18 +42,18 @@ export function peerFromWire(
   const slot = addr === wire.addr ? decodedNodeSlot(wire) : -1;
   if (slot >= 0) {
     if (minDifficulty !== verifiedAtDifficulty) {
-      verifiedWire.fill(null);
+      verifiedWire.items.fill(null);
       verifiedAtDifficulty = minDifficulty;
     }
-    if (verifiedWire[slot] === wire) return verifiedPeer[slot]!;
+    if (verifiedWire.items[slot] === wire) return verifiedPeer.items[slot]!;
   }
   const identity = identities.verify(wire.id, wire.pk, wire.nonce, minDifficulty);
   if (typeof identity === 'string') return identity;
   if (slot < 0) return { identity, addr, caps: wire.caps };
   // The process's shared peer: every table and recent list that keeps it holds this object.
   const peer = sharedInterner.peer(identity, addr, wire.caps);
-  verifiedWire[slot] = wire;
-  verifiedPeer[slot] = peer;
+  verifiedWire.items[slot] = wire;
+  verifiedPeer.items[slot] = peer;
   return peer;
 }
 
@@ -65,8 +65,8 @@ export function peerFromWire(
  * Those objects own their bytes and cannot change, and verifying is pure, so the answer kept
  * is the answer; a slot taken by another NodeInfo no longer matches.
  */
-const verifiedWire = new Array<WireNodeInfo | null>(DECODED_NODE_SLOTS).fill(null);
-const verifiedPeer = new Array<PeerInfo | null>(DECODED_NODE_SLOTS).fill(null);
+const verifiedWire = nodeSlotArray<WireNodeInfo>();
+const verifiedPeer = nodeSlotArray<PeerInfo>();
 let verifiedAtDifficulty = -1;
 
 /** A pointer as the wire schema types it (mutable arrays; the values are shared, not copied). */

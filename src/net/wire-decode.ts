@@ -422,27 +422,70 @@ function cachedText(bytes: Uint8Array, start: number, length: number): string | 
  * newcomer: bounded, so the network cannot grow it. Direct-mapped, a quarter of 10,000
  * simulated peers shared a slot with another and the hit rate fell below 95% as the network
  * grew; with two ways about one ID in twenty shares a set with two others. The objects are
- * frozen and own their bytes: no frame is kept.
+ * frozen and own their bytes: no frame is kept. 16,384 sets (4 MB) by default; a simulation
+ * of more peers, all decoding through this one cache, asks for more (holdNodeInfosFor).
  */
-const NODE_SETS = 1 << 14;
+const DEFAULT_NODE_SETS = 1 << 14;
+/** 64 MB of bytes at most, whatever a caller asks. */
+const MAX_NODE_SETS = 1 << 18;
 const NODE_WAYS = 2;
-const NODE_SLOTS = NODE_SETS * NODE_WAYS;
 const NODE_SLOT_BYTES = 128; // a NodeInfo of our encoder is at most ~120 bytes
-const nodeSlotBytes = new Uint8Array(NODE_SLOTS * NODE_SLOT_BYTES);
-const nodeSlotView = new DataView(nodeSlotBytes.buffer);
-const nodeSlotLength = new Uint8Array(NODE_SLOTS);
-const nodeSlotValue = new Array<Readonly<Record<string, unknown>> | null>(NODE_SLOTS).fill(null);
+let nodeSets = 0;
+let nodeSlotBytes = new Uint8Array(0);
+let nodeSlotView = new DataView(nodeSlotBytes.buffer);
+let nodeSlotLength = new Uint8Array(0);
+let nodeSlotValue: (Readonly<Record<string, unknown>> | null)[] = [];
 /** Per set, the way used last (a hit or a newcomer): the other one gives way. */
-const lastUsedWay = new Uint8Array(NODE_SETS);
+let lastUsedWay = new Uint8Array(0);
+
+/**
+ * What a later stage keeps per slot of this cache (see decodedNodeSlot): `items` is replaced,
+ * empty, whenever the cache is, so an entry never outlives the NodeInfo it was about.
+ */
+export interface NodeSlotArray<T> {
+  items: (T | null)[];
+}
+
+const slotArrays: NodeSlotArray<unknown>[] = [];
+
+/** A per-slot array that follows the cache's size for as long as the process runs. */
+export function nodeSlotArray<T>(): NodeSlotArray<T> {
+  const array: NodeSlotArray<T> = { items: new Array<T | null>(nodeSets * NODE_WAYS).fill(null) };
+  slotArrays.push(array);
+  return array;
+}
+
+/**
+ * Sizes the cache for about `peers` distinct NodeInfos (a set per peer, rounded up to a power
+ * of two, never below the default nor above 64 MB). It only grows; growing starts it empty, as
+ * every per-slot array. A node meets far fewer peers than the default holds; a simulation
+ * decodes every node's frames here, and at 100,000 nodes the default's 32,768 slots were
+ * evicting one another.
+ */
+export function holdNodeInfosFor(peers: number): void {
+  let sets = DEFAULT_NODE_SETS;
+  while (sets < peers && sets < MAX_NODE_SETS) sets *= 2;
+  if (sets > nodeSets) resizeNodeCache(sets);
+}
+
+function resizeNodeCache(sets: number): void {
+  const slots = sets * NODE_WAYS;
+  nodeSets = sets;
+  nodeSlotBytes = new Uint8Array(slots * NODE_SLOT_BYTES);
+  nodeSlotView = new DataView(nodeSlotBytes.buffer);
+  nodeSlotLength = new Uint8Array(slots);
+  nodeSlotValue = new Array<Readonly<Record<string, unknown>> | null>(slots).fill(null);
+  lastUsedWay = new Uint8Array(sets);
+  for (const array of slotArrays) array.items = new Array<unknown>(slots).fill(null);
+}
+
+resizeNodeCache(DEFAULT_NODE_SETS);
 
 /** The ID starts 5 bytes into a NodeInfo's map: after the key `id` (3 bytes) and a bin8 head. */
 const ID_OFFSET = 5;
 
 /** Each held NodeInfo carries its slot, not enumerable: found with one read, not from its ID. */
 const NODE_SLOT = Symbol('NodeInfo slot');
-
-/** How many NodeInfos the decoder holds at most: a bound for arrays indexed by its slots. */
-export const DECODED_NODE_SLOTS = NODE_SLOTS;
 
 /**
  * The slot where this decoder holds `node`, or -1: a NodeInfo it made and still holds is
@@ -457,12 +500,12 @@ export function decodedNodeSlot(node: object): number {
 }
 
 function nodeSet(bytes: Uint8Array, idAt: number): number {
-  return ((bytes[idAt]! << 8) | bytes[idAt + 1]!) & (NODE_SETS - 1);
+  return ((bytes[idAt]! << 16) | (bytes[idAt + 1]! << 8) | bytes[idAt + 2]!) & (nodeSets - 1);
 }
 
 /** The slot whose bytes the map body at `start` begins with, or -1. */
 function knownNodeInfo(bytes: Uint8Array, view: DataView, start: number): number {
-  if (start + ID_OFFSET + 2 > bytes.length) return -1;
+  if (start + ID_OFFSET + 3 > bytes.length) return -1;
   const set = nodeSet(bytes, start + ID_OFFSET);
   for (let way = 0; way < NODE_WAYS; way++) {
     const slot = set * NODE_WAYS + way;

@@ -11,6 +11,7 @@ import type { Seed } from '../dht/bootstrap.js';
 import { MemoryEventStore, type MemoryEventStoreOptions } from '../events/memory-event-store.js';
 import type { EventStore } from '../events/event-store.js';
 import { SimNetwork } from '../net/sim-network.js';
+import { holdNodeInfosFor } from '../net/wire-decode.js';
 import { VirtualTimers } from '../net/virtual-timers.js';
 import {
   emptyNodeState,
@@ -113,6 +114,8 @@ export class Simulation {
     } = {},
   ): SimNode {
     const index = this.nodes.length;
+    // Every node's frames are decoded in this process: its NodeInfo cache serves them all.
+    holdNodeInfosFor(index + 1);
     const addr = options.addr ?? simAddress(index);
     const { key, identity } = options.key ?? this.newKey();
     const store =
