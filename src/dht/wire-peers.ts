@@ -2,7 +2,13 @@ import type { IdentityCache, IdentityProblem, NodeIdentity } from '../core/ident
 import type { PeerInfo } from '../core/node-info.js';
 import type { Pointer } from '../core/pointer.js';
 import type { WireNodeInfo, WirePointer } from '../net/messages.js';
-import { decodedNodeSlot, nodeSlotArray } from '../net/wire-decode.js';
+import {
+  clearSlotField,
+  decodedNodeSlot,
+  nodeSlotField,
+  setSlotField,
+  slotFieldOf,
+} from '../net/wire-decode.js';
 import { withEncoding } from '../net/wire-encode.js';
 import { sharedInterner } from '../projections/peer-identity.js';
 
@@ -42,18 +48,18 @@ export function peerFromWire(
   const slot = addr === wire.addr ? decodedNodeSlot(wire) : -1;
   if (slot >= 0) {
     if (minDifficulty !== verifiedAtDifficulty) {
-      verifiedWire.items.fill(null);
+      clearSlotField(VERIFIED);
       verifiedAtDifficulty = minDifficulty;
     }
-    if (verifiedWire.items[slot] === wire) return verifiedPeer.items[slot]!;
+    const verified = slotFieldOf(VERIFIED, slot);
+    if (verified !== null) return verified;
   }
   const identity = identities.verify(wire.id, wire.pk, wire.nonce, minDifficulty);
   if (typeof identity === 'string') return identity;
   if (slot < 0) return { identity, addr, caps: wire.caps };
   // The process's shared peer: every table and recent list that keeps it holds this object.
   const peer = sharedInterner.peer(identity, addr, wire.caps);
-  verifiedWire.items[slot] = wire;
-  verifiedPeer.items[slot] = peer;
+  setSlotField(VERIFIED, slot, peer);
   return peer;
 }
 
@@ -61,12 +67,11 @@ export function peerFromWire(
  * The verified peer of each NodeInfo the decoder holds, by its slot (decodedNodeSlot), at the
  * difficulty it was verified for. A find_node answer lists 20 peers the asker mostly knows:
  * this turns their identity checks (a lookup, compares of the ID and key) and a PeerInfo each
- * into two array reads. The peer kept is the process's shared TablePeer (sharedInterner).
- * Those objects own their bytes and cannot change, and verifying is pure, so the answer kept
- * is the answer; a slot taken by another NodeInfo no longer matches.
+ * into one read of the slot's state. The peer kept is the process's shared TablePeer
+ * (sharedInterner). Those objects own their bytes and cannot change, and verifying is pure,
+ * so the answer kept is the answer; a slot refilled by another NodeInfo starts empty.
  */
-const verifiedWire = nodeSlotArray<WireNodeInfo>();
-const verifiedPeer = nodeSlotArray<PeerInfo>();
+const VERIFIED = nodeSlotField<PeerInfo>();
 let verifiedAtDifficulty = -1;
 
 /** A pointer as the wire schema types it (mutable arrays; the values are shared, not copied). */

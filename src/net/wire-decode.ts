@@ -212,7 +212,7 @@ class Reader {
     const slot = this.limits.maxStrBytes >= 31 ? knownNodeInfo(bytes, this.dataView(), start) : -1;
     if (slot >= 0) {
       this.pos = start + nodeSlotLength[slot]!;
-      return nodeSlotValue[slot]!;
+      return slotValue(slot)!;
     }
     if (!this.spelled(ID_KEY) || bytes[this.pos] !== 0xc4 || bytes[this.pos + 1] !== 20)
       return this.rewind(start);
@@ -434,31 +434,54 @@ let nodeSets = 0;
 let nodeSlotBytes = new Uint8Array(0);
 let nodeSlotView = new DataView(nodeSlotBytes.buffer);
 let nodeSlotLength = new Uint8Array(0);
-let nodeSlotValue: (Readonly<Record<string, unknown>> | null)[] = [];
 /** Per set, the way used last (a hit or a newcomer): the other one gives way. */
 let lastUsedWay = new Uint8Array(0);
 
 /**
- * What a later stage keeps per slot of this cache (see decodedNodeSlot): `items` is replaced,
- * empty, whenever the cache is, so an entry never outlives the NodeInfo it was about.
+ * Per slot, the NodeInfo held and then what later stages worked out about it (checked,
+ * verified: see nodeSlotField), side by side: an answer's 20 peers cost one cold cache line
+ * each for all of it, where an array per stage cost one per stage. The object comes first.
  */
-export interface NodeSlotArray<T> {
-  items: (T | null)[];
+const SLOT_STATE = 4;
+let slotState: unknown[] = [];
+
+/** A place in each slot's state for one later stage; emptied whenever the slot is refilled. */
+export interface NodeSlotField<T> {
+  readonly at: number;
+  /** Types the field's values; never set. */
+  readonly holds?: T;
 }
 
-const slotArrays: NodeSlotArray<unknown>[] = [];
+let fieldsTaken = 1;
 
-/** A per-slot array that follows the cache's size for as long as the process runs. */
-export function nodeSlotArray<T>(): NodeSlotArray<T> {
-  const array: NodeSlotArray<T> = { items: new Array<T | null>(nodeSets * NODE_WAYS).fill(null) };
-  slotArrays.push(array);
-  return array;
+/** A field of every slot's state, for as long as the process runs (taken at module load). */
+export function nodeSlotField<T>(): NodeSlotField<T> {
+  if (fieldsTaken === SLOT_STATE) throw new Error('no NodeInfo slot field left');
+  return { at: fieldsTaken++ };
+}
+
+/** What `field` holds for the NodeInfo now in `slot` (decodedNodeSlot), or null. */
+export function slotFieldOf<T>(field: NodeSlotField<T>, slot: number): T | null {
+  return (slotState[slot * SLOT_STATE + field.at] ?? null) as T | null;
+}
+
+export function setSlotField<T>(field: NodeSlotField<T>, slot: number, value: T | null): void {
+  slotState[slot * SLOT_STATE + field.at] = value;
+}
+
+/** Empties `field` in every slot (what it held no longer applies). */
+export function clearSlotField<T>(field: NodeSlotField<T>): void {
+  for (let at = field.at; at < slotState.length; at += SLOT_STATE) slotState[at] = null;
+}
+
+function slotValue(slot: number): Readonly<Record<string, unknown>> | null {
+  return slotState[slot * SLOT_STATE] as Readonly<Record<string, unknown>> | null;
 }
 
 /**
  * Sizes the cache for about `peers` distinct NodeInfos (a set per peer, rounded up to a power
- * of two, never below the default nor above 64 MB). It only grows; growing starts it empty, as
- * every per-slot array. A node meets far fewer peers than the default holds; a simulation
+ * of two, never below the default nor above 64 MB). It only grows; growing starts it empty,
+ * every field of every slot with it. A node meets far fewer peers than the default holds; a simulation
  * decodes every node's frames here, and at 100,000 nodes the default's 32,768 slots were
  * evicting one another.
  */
@@ -474,9 +497,8 @@ function resizeNodeCache(sets: number): void {
   nodeSlotBytes = new Uint8Array(slots * NODE_SLOT_BYTES);
   nodeSlotView = new DataView(nodeSlotBytes.buffer);
   nodeSlotLength = new Uint8Array(slots);
-  nodeSlotValue = new Array<Readonly<Record<string, unknown>> | null>(slots).fill(null);
+  slotState = new Array<unknown>(slots * SLOT_STATE).fill(null);
   lastUsedWay = new Uint8Array(sets);
-  for (const array of slotArrays) array.items = new Array<unknown>(slots).fill(null);
 }
 
 resizeNodeCache(DEFAULT_NODE_SETS);
@@ -490,13 +512,13 @@ const NODE_SLOT = Symbol('NodeInfo slot');
 /**
  * The slot where this decoder holds `node`, or -1: a NodeInfo it made and still holds is
  * frozen, owns its bytes and was read from our encoder's spelling. Later stages keep what
- * they worked out about such an object in arrays indexed by its slot (checked, verified),
- * where a weak map would be a hash lookup per peer of every answer. An object no longer held
+ * they worked out about such an object in its slot's fields (nodeSlotField), where a weak
+ * map would be a hash lookup per peer of every answer. An object no longer held
  * (its slot taken since) is simply not recognised.
  */
 export function decodedNodeSlot(node: object): number {
   const slot = (node as { [NODE_SLOT]?: number })[NODE_SLOT];
-  return slot !== undefined && nodeSlotValue[slot] === node ? slot : -1;
+  return slot !== undefined && slotValue(slot) === node ? slot : -1;
 }
 
 function nodeSet(bytes: Uint8Array, idAt: number): number {
@@ -546,6 +568,9 @@ function rememberNodeInfo(
   nodeSlotBytes.set(bytes.subarray(start, end), slot * NODE_SLOT_BYTES);
   nodeSlotLength[slot] = length;
   Object.defineProperty(node, NODE_SLOT, { value: slot });
-  nodeSlotValue[slot] = Object.freeze(node);
+  const base = slot * SLOT_STATE;
+  slotState[base] = Object.freeze(node);
+  // What later stages knew was about the NodeInfo that gave way.
+  for (let at = base + 1; at < base + SLOT_STATE; at++) slotState[at] = null;
   return node;
 }

@@ -1,5 +1,5 @@
 import { MAX_NONCE } from '../core/proof-of-work.js';
-import { decodedNodeSlot, nodeSlotArray } from './wire-decode.js';
+import { decodedNodeSlot, nodeSlotField, setSlotField, slotFieldOf } from './wire-decode.js';
 import {
   K,
   MAX_POINTERS_PER_RESPONSE,
@@ -66,7 +66,7 @@ function isText(value: unknown, max: number): value is string {
  * The decoder's NodeInfos found valid here, by the decoder's slot: the same peers come back in
  * answer after answer as the same frozen object, and a second check of one is a single read.
  */
-const checkedNodes = nodeSlotArray<object>();
+const CHECKED = nodeSlotField<true>();
 
 /**
  * A NodeInfo, item `index` of the array at `path` (-1: `path` itself; the path text is built
@@ -76,7 +76,7 @@ const checkedNodes = nodeSlotArray<object>();
 function nodeInfo(value: unknown, path: string, index = -1): WireNodeInfo | undefined {
   if (!isObject(value)) return fail(index < 0 ? path : `${path}.${index}`, 'expected object');
   const slot = decodedNodeSlot(value);
-  if (slot >= 0 && checkedNodes.items[slot] === value) return value as unknown as WireNodeInfo;
+  if (slot >= 0 && slotFieldOf(CHECKED, slot) === true) return value as unknown as WireNodeInfo;
   const o = value;
   const { id, pk, nonce, addr, caps } = o;
   if (!isBytes(id, 20)) return fail(keyPath(path, index, 'id'), 'expected 20 bytes');
@@ -88,7 +88,7 @@ function nodeInfo(value: unknown, path: string, index = -1): WireNodeInfo | unde
   if (!isUint(caps, 0xffff))
     return fail(keyPath(path, index, 'caps'), 'expected an unsigned 16-bit integer');
   if (slot < 0) return { id, pk, nonce, addr, caps };
-  checkedNodes.items[slot] = o;
+  setSlotField(CHECKED, slot, true);
   return o as unknown as WireNodeInfo;
 }
 

@@ -6,15 +6,18 @@ import {
   decodeMsgpack,
   decodedNodeSlot,
   holdNodeInfosFor,
-  nodeSlotArray,
+  nodeSlotField,
+  setSlotField,
+  slotFieldOf,
 } from '../../src/net/wire-decode.js';
 
 /**
- * The decoder's NodeInfo cache grows for a simulation of many peers (its own file: the cache
- * is the process's, and growing it empties it for every other test).
+ * The decoder's NodeInfo cache and the per-slot fields later stages keep beside each NodeInfo
+ * (its own file: the cache is the process's, and growing it empties it for every other test).
  */
 
 const encoder = new Encoder();
+const MARK = nodeSlotField<string>();
 
 /** IDs that differ in their first byte alone: one set of the default 16,384, three of 2^18. */
 function nodeWithFirstByte(first: number): object {
@@ -26,39 +29,48 @@ function nodeWithFirstByte(first: number): object {
 const decode = (node: object): object =>
   decodeMsgpack(encoder.encode(node), DECODE_LIMITS) as object;
 
-test('given three NodeInfos of one set, when the cache grows for 200,000 peers, then it starts empty with every per-slot array and holds all three', () => {
+test('given a field set for a held NodeInfo, when another NodeInfo takes its slot, then the field is empty for the newcomer', () => {
+  const [first, second, third] = [10, 11, 12].map((byte) => decode(nodeWithFirstByte(byte)));
+  assert.equal(decodedNodeSlot(first!), -1, 'two ways: the first gave way to the third');
+  const slot = decodedNodeSlot(second!);
+  setSlotField(MARK, slot, 'second');
+  assert.equal(slotFieldOf(MARK, slot), 'second');
+
+  decode(nodeWithFirstByte(13)); // the second, used less lately than the third, gives way
+
+  assert.equal(decodedNodeSlot(second!), -1);
+  assert.equal(decodedNodeSlot(third!) >= 0, true);
+  assert.equal(slotFieldOf(MARK, slot), null, 'the newcomer in the slot carries no mark');
+});
+
+test('given three NodeInfos of one set, when the cache grows for 200,000 peers, then it starts empty with every field and holds all three', () => {
   const nodes = [0, 1, 2].map(nodeWithFirstByte);
-  const marks = nodeSlotArray<string>();
   const before = nodes.map(decode);
   assert.equal(decodedNodeSlot(before[0]!), -1, 'two ways: the first gave way to the third');
-  marks.items[decodedNodeSlot(before[1]!)] = 'seen';
-  assert.equal(marks.items.length, 2 * 16_384);
+  const markedSlot = decodedNodeSlot(before[1]!);
+  setSlotField(MARK, markedSlot, 'seen');
 
   holdNodeInfosFor(200_000);
 
   assert.equal(decodedNodeSlot(before[1]!), -1, 'nothing decoded before is held');
   assert.equal(decodedNodeSlot(before[2]!), -1);
-  assert.equal(marks.items.length, 2 * (1 << 18));
-  assert.ok(
-    marks.items.every((item) => item === null),
-    'the per-slot array starts empty',
-  );
-  const after = nodes.map(decode);
-  const slots = after.map(decodedNodeSlot);
+  assert.equal(slotFieldOf(MARK, markedSlot), null, 'the field starts empty');
+  const slots = nodes.map(decode).map(decodedNodeSlot);
   assert.ok(
     slots.every((slot) => slot >= 0),
     'all three held at once',
   );
   assert.equal(new Set(slots).size, 3);
+  assert.ok(Math.max(...slots) >= 2 * 16_384, 'slots past the default ones are in use');
 });
 
 test('given a grown cache, when a smaller network asks, then it keeps its size and what it holds', () => {
   holdNodeInfosFor(200_000);
   const held = decode(nodeWithFirstByte(7));
-  const marks = nodeSlotArray<string>();
+  setSlotField(MARK, decodedNodeSlot(held), 'kept');
 
   holdNodeInfosFor(10);
 
   assert.ok(decodedNodeSlot(held) >= 0);
-  assert.equal(marks.items.length, 2 * (1 << 18));
+  assert.equal(slotFieldOf(MARK, decodedNodeSlot(held)), 'kept');
 });
