@@ -481,9 +481,9 @@ function slotValue(slot: number): Readonly<Record<string, unknown>> | null {
 /**
  * Sizes the cache for about `peers` distinct NodeInfos (a set per peer, rounded up to a power
  * of two, never below the default nor above 64 MB). It only grows; growing starts it empty,
- * every field of every slot with it. A node meets far fewer peers than the default holds; a simulation
- * decodes every node's frames here, and at 100,000 nodes the default's 32,768 slots were
- * evicting one another.
+ * every field of every slot with it. A node meets far fewer peers than the default holds; a
+ * simulation decodes every node's frames here, and 100,000 peers on the default's 32,768
+ * slots would keep evicting one another.
  */
 export function holdNodeInfosFor(peers: number): void {
   let sets = DEFAULT_NODE_SETS;
@@ -513,8 +513,8 @@ const NODE_SLOT = Symbol('NodeInfo slot');
  * The slot where this decoder holds `node`, or -1: a NodeInfo it made and still holds is
  * frozen, owns its bytes and was read from our encoder's spelling. Later stages keep what
  * they worked out about such an object in its slot's fields (nodeSlotField), where a weak
- * map would be a hash lookup per peer of every answer. An object no longer held
- * (its slot taken since) is simply not recognised.
+ * map would be a hash lookup per peer of every answer. An object no longer held (its slot
+ * taken since) is simply not recognised.
  */
 export function decodedNodeSlot(node: object): number {
   const slot = (node as { [NODE_SLOT]?: number })[NODE_SLOT];
