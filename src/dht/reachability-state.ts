@@ -129,13 +129,10 @@ export class Reachability {
     const prefix = shared?.idPrefix ?? prefix31(peer.identity.id);
     const { recent, recentPrefixes } = this;
     const found = this.slotOf(prefix, peer.identity.idHex);
-    let slot = found;
-    if (slot < 0 && recent.length < MAX_RECENT) slot = recent.length;
-    else {
-      // The peer's own slot, or the least recent one's (whose peer is not read: it goes).
-      if (slot < 0) slot = this.oldest;
-      this.unlink(slot);
-    }
+    const fresh = found < 0 && recent.length < MAX_RECENT;
+    // A new slot, the peer's own, or the least recent one's (whose peer is not read: it goes).
+    const slot = fresh ? recent.length : found >= 0 ? found : this.oldest;
+    if (!fresh) this.unlink(slot);
     if (found < 0 || recent[slot]!.addr !== peer.addr || recent[slot]!.caps !== peer.caps) {
       recent[slot] = shared ?? sharedInterner.peer(peer.identity, peer.addr, peer.caps);
       recentPrefixes[slot] = prefix;

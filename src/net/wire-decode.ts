@@ -462,10 +462,10 @@ export function nodeSlotField<T>(): NodeSlotField<T> {
 
 /** What `field` holds for the NodeInfo now in `slot` (decodedNodeSlot), or null. */
 export function slotFieldOf<T>(field: NodeSlotField<T>, slot: number): T | null {
-  return (slotState[slot * SLOT_STATE + field.at] ?? null) as T | null;
+  return slotState[slot * SLOT_STATE + field.at] as T | null;
 }
 
-export function setSlotField<T>(field: NodeSlotField<T>, slot: number, value: T | null): void {
+export function setSlotField<T>(field: NodeSlotField<T>, slot: number, value: T): void {
   slotState[slot * SLOT_STATE + field.at] = value;
 }
 
