@@ -6,7 +6,8 @@ import { groupOf } from './diversity.js';
 import type { LookupPlanner } from './lookup-planner.js';
 import type { EngineView } from './node-context.js';
 import type { Candidate } from './shortlist.js';
-import { peerFromWire } from './wire-peers.js';
+import { listedPeer } from './wire-peers.js';
+import { idHexOf } from '../projections/peer-identity.js';
 
 /**
  * What an answer brings to a lookup (lookup-machine.ts): the peers it lists become candidates
@@ -22,7 +23,7 @@ export interface AnswerSink {
 
 /** Offers `peer` to the planner as a candidate; false if it is ourselves, no DHT peer or known. */
 export function consider(lookup: AnswerSink, peer: PeerInfo, hop: number): boolean {
-  const { idHex } = peer.identity;
+  const idHex = idHexOf(peer);
   const { view, planner } = lookup;
   // Most peers of an answer are already candidates: no group to work out for them.
   if (idHex === view.identity.idHex || !servesDht(peer.caps) || planner.get(idHex) !== undefined)
@@ -46,7 +47,7 @@ export class Returned {
   }
 
   add(peer: PeerInfo): void {
-    this.ids[this.count] = peer.identity.idHex;
+    this.ids[this.count] = idHexOf(peer);
     this.addrs[this.count] = peer.addr;
     this.count++;
   }
@@ -77,8 +78,9 @@ export function absorb(
 ): number {
   if (response.op !== 'nodes' && response.op !== 'value') return 0;
   const { view } = lookup;
-  for (const wire of response.nodes) {
-    const peer = peerFromWire(wire, view.identities, view.config.difficulty);
+  const { nodes } = response;
+  for (let i = 0; i < nodes.length; i++) {
+    const peer = listedPeer(nodes, i, view.identities, view.config.difficulty);
     if (typeof peer === 'string') continue;
     returned.add(peer);
     consider(lookup, peer, from.hop + 1);

@@ -4,6 +4,7 @@ import type { Pointer } from '../core/pointer.js';
 import type { WireNodeInfo, WirePointer } from '../net/messages.js';
 import {
   clearSlotField,
+  decodedItemSlot,
   decodedNodeSlot,
   nodeSlotField,
   setSlotField,
@@ -46,6 +47,30 @@ export function peerFromWire(
   addr: string = wire.addr,
 ): PeerInfo | IdentityProblem {
   const slot = addr === wire.addr ? decodedNodeSlot(wire) : -1;
+  return verifiedPeer(wire, slot, identities, minDifficulty, addr);
+}
+
+/**
+ * Item `index` of an answer's nodes as peerFromWire gives it. A peer verified before is found
+ * by the decoder's slot without reading its NodeInfo (see decodedItemSlot).
+ */
+export function listedPeer(
+  nodes: readonly WireNodeInfo[],
+  index: number,
+  identities: IdentityCache,
+  minDifficulty: number,
+): PeerInfo | IdentityProblem {
+  return verifiedPeer(nodes[index]!, decodedItemSlot(nodes, index), identities, minDifficulty);
+}
+
+/** The peer of `wire`, held by the decoder in `slot` (or -1), at `addr` (its own by default). */
+function verifiedPeer(
+  wire: WireNodeInfo,
+  slot: number,
+  identities: IdentityCache,
+  minDifficulty: number,
+  addr?: string,
+): PeerInfo | IdentityProblem {
   if (slot >= 0) {
     if (minDifficulty !== verifiedAtDifficulty) {
       clearSlotField(VERIFIED);
@@ -56,9 +81,9 @@ export function peerFromWire(
   }
   const identity = identities.verify(wire.id, wire.pk, wire.nonce, minDifficulty);
   if (typeof identity === 'string') return identity;
-  if (slot < 0) return { identity, addr, caps: wire.caps };
+  if (slot < 0) return { identity, addr: addr ?? wire.addr, caps: wire.caps };
   // The process's shared peer: every table and recent list that keeps it holds this object.
-  const peer = sharedInterner.peer(identity, addr, wire.caps);
+  const peer = sharedInterner.peer(identity, wire.addr, wire.caps);
   setSlotField(VERIFIED, slot, peer);
   return peer;
 }

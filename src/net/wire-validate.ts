@@ -1,5 +1,11 @@
 import { MAX_NONCE } from '../core/proof-of-work.js';
-import { decodedNodeSlot, nodeSlotField, setSlotField, slotFieldOf } from './wire-decode.js';
+import {
+  decodedItemSlot,
+  decodedNodeSlot,
+  nodeSlotField,
+  setSlotField,
+  slotFieldOf,
+} from './wire-decode.js';
 import {
   K,
   MAX_POINTERS_PER_RESPONSE,
@@ -70,13 +76,18 @@ const CHECKED = nodeSlotField<true>();
 
 /**
  * A NodeInfo, item `index` of the array at `path` (-1: `path` itself; the path text is built
- * only for a failure). An object the decoder made with exactly these five keys (frozen,
- * shared by every frame that carried its bytes; see decodedNodeSlot) is checked, not copied.
+ * only for a failure), which the decoder holds in `slot` (-1: it does not). An object the
+ * decoder made with exactly these five keys (frozen, shared by every frame that carried its
+ * bytes; see decodedNodeSlot) is checked, not copied; once checked, it is not read again.
  */
-function nodeInfo(value: unknown, path: string, index = -1): WireNodeInfo | undefined {
+function nodeInfo(
+  value: unknown,
+  path: string,
+  index: number,
+  slot: number,
+): WireNodeInfo | undefined {
+  if (slot >= 0 && slotFieldOf(CHECKED, slot) === true) return value as WireNodeInfo;
   if (!isObject(value)) return fail(index < 0 ? path : `${path}.${index}`, 'expected object');
-  const slot = decodedNodeSlot(value);
-  if (slot >= 0 && slotFieldOf(CHECKED, slot) === true) return value as unknown as WireNodeInfo;
   const o = value;
   const { id, pk, nonce, addr, caps } = o;
   if (!isBytes(id, 20)) return fail(keyPath(path, index, 'id'), 'expected 20 bytes');
@@ -104,7 +115,7 @@ function nodeInfos(value: unknown, path: string): WireNodeInfo[] | undefined {
   let out: WireNodeInfo[] | null = null;
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
-    const node = nodeInfo(item, path, i);
+    const node = nodeInfo(item, path, i, decodedItemSlot(value, i));
     if (node === undefined) return undefined;
     if (out === null && node !== item) out = (value as WireNodeInfo[]).slice(0, i);
     if (out !== null) out.push(node);
@@ -298,7 +309,7 @@ export function validateWireMessage(value: unknown): WireMessage | undefined {
   if (o.v !== PROTOCOL_VERSION) return fail('v', `expected ${PROTOCOL_VERSION}`);
   const { rid } = o;
   if (!isUint(rid, 0xffff_ffff)) return fail('rid', 'expected an unsigned 32-bit integer');
-  const from = nodeInfo(o.from, 'from');
+  const from = nodeInfo(o.from, 'from', -1, isObject(o.from) ? decodedNodeSlot(o.from) : -1);
   if (from === undefined) return undefined;
   const checked = body(o.body);
   if (checked === undefined) return undefined;

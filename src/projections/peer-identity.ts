@@ -4,14 +4,16 @@ import { invariant } from '../core/errors.js';
 import type { PeerInfo } from '../core/node-info.js';
 import { prefix31 } from '../core/node-id.js';
 import type { WireNodeInfo } from '../net/messages.js';
-import { withEncoding } from '../net/wire-encode.js';
+import { spanOf, withEncoding, type NodeInfoSpan } from '../net/wire-encode.js';
 import { addressGroups } from './network-groups.js';
 
 /**
  * A peer as routing tables hold it: one frozen object per peer and address, shared by every
  * table on the process, with what the tables' hot paths read worked out once.
  */
-export interface TablePeer extends PeerInfo {
+export interface TablePeer extends PeerInfo, NodeInfoSpan {
+  /** Its identity's ID hex, beside the rest: read per listed peer without the identity object. */
+  readonly idHex: string;
   /**
    * The ID's first 31 bits: closestPeers orders by them and reaches the ID itself only on a
    * tie, so choosing the closest of a table touches two objects per entry, not four.
@@ -23,7 +25,8 @@ export interface TablePeer extends PeerInfo {
   readonly tableKey: number;
   /**
    * Its NodeInfo as the wire carries it (SPEC §3.3), frozen and carrying its own bytes
-   * (withEncoding): find_node answers list table peers, and the encoder copies those bytes.
+   * (withEncoding). find_node answers list table peers: the encoder copies their bytes from
+   * the arena instead (NodeInfoSpan, the fields beside).
    */
   readonly wire: Readonly<WireNodeInfo>;
 }
@@ -31,6 +34,11 @@ export interface TablePeer extends PeerInfo {
 /** Whether `peer` is an interner's shared peer (with what the tables' hot paths read). */
 export function isTablePeer(peer: PeerInfo): peer is TablePeer {
   return 'idPrefix' in peer;
+}
+
+/** The peer's ID hex, read from a shared peer itself. */
+export function idHexOf(peer: PeerInfo): string {
+  return isTablePeer(peer) ? peer.idHex : peer.identity.idHex;
 }
 
 /**
@@ -80,20 +88,26 @@ export class IdentityInterner {
       return known;
     const groups = addressGroups(addr);
     const sharedAddr = this.addr(addr);
+    const wire = withEncoding({
+      id: identity.id,
+      pk: identity.pk,
+      nonce: identity.nonce,
+      addr: sharedAddr,
+      caps,
+    });
+    const span = spanOf(wire);
     const peer: TablePeer = Object.freeze({
       identity,
       addr: sharedAddr,
       caps,
+      idHex: identity.idHex,
       idPrefix: prefix31(identity.id),
       bucketGroup: groups.bucket,
       tableKey: groups.tableKey,
-      wire: withEncoding({
-        id: identity.id,
-        pk: identity.pk,
-        nonce: identity.nonce,
-        addr: sharedAddr,
-        caps,
-      }),
+      wire,
+      encChunk: span.encChunk,
+      encAt: span.encAt,
+      encLength: span.encLength,
     });
     // Bounded like the addresses: dropping the map only costs sharing.
     if (this.peers.size >= MAX_SHARED_PEERS) this.peers.clear();

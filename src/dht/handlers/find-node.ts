@@ -1,5 +1,6 @@
 import type { PeerInfo } from '../../core/node-info.js';
 import type { Body, WireNodeInfo } from '../../net/messages.js';
+import { noteListedSpans } from '../../net/wire-encode.js';
 import { closestPeers } from '../../projections/routing-table.js';
 import type { EngineView } from '../node-context.js';
 
@@ -14,6 +15,8 @@ export function closestWire(
   const peers = closestPeers(view.state.routing, target, view.config.k, requester.identity);
   const out = new Array<WireNodeInfo>(peers.length);
   for (let i = 0; i < peers.length; i++) out[i] = peers[i]!.wire;
+  // The encoder's shortcut, not state of ours: it copies these peers' bytes from the arena.
+  noteListedSpans(out, peers);
   return out;
 }
 
