@@ -27,3 +27,17 @@ export function shortId(id: NodeId | string): string {
 export function prefix31(id: NodeId): number {
   return ((id[0]! << 23) | (id[1]! << 15) | (id[2]! << 7) | (id[3]! >>> 1)) >>> 0;
 }
+
+/** prefix31 of an ID given as hex (lower case, as toHex writes it; meaningless for other text). */
+export function prefix31OfHex(idHex: string): number {
+  let bits = 0;
+  for (let i = 0; i < 8; i++) bits = (bits << 4) | (hexValue(idHex.charCodeAt(i)) & 15);
+  return bits >>> 1;
+}
+
+/** The value of a lower-case hex digit's char code; 16 or more for anything else. */
+export function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  return 32;
+}

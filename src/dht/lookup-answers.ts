@@ -23,11 +23,10 @@ export interface AnswerSink {
 
 /** Offers `peer` to the planner as a candidate; false if it is ourselves, no DHT peer or known. */
 export function consider(lookup: AnswerSink, peer: PeerInfo, hop: number): boolean {
-  const idHex = idHexOf(peer);
   const { view, planner } = lookup;
   // Most peers of an answer are already candidates: no group to work out for them.
-  if (idHex === view.identity.idHex || !servesDht(peer.caps) || planner.get(idHex) !== undefined)
-    return false;
+  if (!servesDht(peer.caps) || planner.getPeer(peer) !== undefined) return false;
+  if (idHexOf(peer) === view.identity.idHex) return false;
   return planner.consider(peer, hop, groupOf(peer.addr, view.config));
 }
 

@@ -44,6 +44,11 @@ export class LookupPlanner {
     return this.shortlist.get(idHex);
   }
 
+  /** The candidate of `peer`'s ID: `get` for a peer at hand, which it reads less of. */
+  getPeer(peer: PeerInfo): Candidate | undefined {
+    return this.shortlist.getPeer(peer);
+  }
+
   private get stopQuerying(): boolean {
     return this.settings.stopAtFirstValue && this.found;
   }

@@ -46,14 +46,16 @@ export function decideObserved(
   context: DecisionContext,
 ): ObserveDecision {
   const { config, state, identity } = view;
-  const idHex = peer.identity.idHex;
-  if (!servesDht(peer.caps) || idHex === identity.idHex) return NO_DECISION;
-  const { routing } = state;
+  if (!servesDht(peer.caps)) return NO_DECISION;
   // Every RPC at both ends comes here: the bucket from the ID's bytes and the entry's facts
   // read in place, no entry object made for the common answer (known, seen recently).
   const index = bucketIndex(identity.id, peer.identity.id);
+  if (index < 0) return NO_DECISION; // our own ID
+  const idHex = peer.identity.idHex;
+  const { routing } = state;
   const bucket = routing.buckets[index];
-  const at = bucket === undefined ? -1 : bucket.indexOf(idHex, prefix31(peer.identity.id));
+  const at =
+    bucket === undefined ? -1 : bucket.indexOfPeer(peer, idHex, prefix31(peer.identity.id));
   if (bucket !== undefined && at >= 0) {
     // At most once a minute whatever its address does (SPEC §5): a peer rotating its source
     // port cannot write the log at will; a new address rides on the next peer_seen. A peer

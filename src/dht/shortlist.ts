@@ -1,6 +1,7 @@
 import { compareDistance } from '../core/distance.js';
 import type { PeerInfo } from '../core/node-info.js';
-import type { NodeId } from '../core/node-id.js';
+import { prefix31, prefix31OfHex, type NodeId } from '../core/node-id.js';
+import { idHexOf, isTablePeer } from '../projections/peer-identity.js';
 
 /** `slow`: queried, no answer within the soft timeout; it no longer holds a lookup slot. */
 export type CandidateState = 'new' | 'inflight' | 'slow' | 'answered' | 'failed';
@@ -21,7 +22,13 @@ export interface Candidate {
  */
 export class Shortlist {
   private readonly sorted: Candidate[] = [];
-  private readonly byId = new Map<string, Candidate>();
+  /**
+   * By the ID's first 31 bits: a number is hashed without reading the ID's text, which at
+   * 10,000 simulated nodes is a cold cache line for each of the 20 peers an answer lists.
+   * A candidate whose prefix another already holds (1 in 2^31 per pair) is kept by its text.
+   */
+  private readonly byPrefix = new Map<number, Candidate>();
+  private sharingPrefix: Map<string, Candidate> | null = null;
   private readonly kept: Candidate[] = [];
   private windowCurrent = false;
 
@@ -33,16 +40,30 @@ export class Shortlist {
 
   /** Adds a peer not seen before in this lookup; returns false for a known one. */
   add(peer: PeerInfo, hop: number, group: string | null): boolean {
-    if (this.byId.has(peer.identity.idHex)) return false;
+    const idHex = idHexOf(peer);
+    const prefix = prefixOf(peer);
+    if (this.find(idHex, prefix) !== undefined) return false;
     const candidate: Candidate = { peer, hop, group, state: 'new' };
-    this.byId.set(peer.identity.idHex, candidate);
+    if (this.byPrefix.has(prefix)) (this.sharingPrefix ??= new Map()).set(idHex, candidate);
+    else this.byPrefix.set(prefix, candidate);
     this.sorted.splice(this.insertionPoint(peer.identity.id), 0, candidate);
     this.windowCurrent = false;
     return true;
   }
 
   get(idHex: string): Candidate | undefined {
-    return this.byId.get(idHex);
+    return this.find(idHex, prefix31OfHex(idHex));
+  }
+
+  /** The candidate of `peer`'s ID (as `get`, without reading its ID text for the key). */
+  getPeer(peer: PeerInfo): Candidate | undefined {
+    return this.find(idHexOf(peer), prefixOf(peer));
+  }
+
+  private find(idHex: string, prefix: number): Candidate | undefined {
+    const held = this.byPrefix.get(prefix);
+    if (held !== undefined && idHexOf(held.peer) === idHex) return held;
+    return this.sharingPrefix?.get(idHex);
   }
 
   private insertionPoint(id: NodeId): number {
@@ -100,4 +121,9 @@ export class Shortlist {
   answered(): Candidate[] {
     return this.window().filter((c) => c.state === 'answered');
   }
+}
+
+/** prefix31 of the peer's ID, held by a shared peer itself. */
+function prefixOf(peer: PeerInfo): number {
+  return isTablePeer(peer) ? peer.idPrefix : prefix31(peer.identity.id);
 }

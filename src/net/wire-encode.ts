@@ -315,7 +315,10 @@ let listedNodes: readonly WireNodeInfo[] | null = null;
 let listedSpans: readonly NodeInfoSpan[] = [];
 const NO_SPANS: readonly NodeInfoSpan[] = [];
 
-export function noteListedSpans(nodes: readonly WireNodeInfo[], spans: readonly NodeInfoSpan[]): void {
+export function noteListedSpans(
+  nodes: readonly WireNodeInfo[],
+  spans: readonly NodeInfoSpan[],
+): void {
   listedNodes = nodes;
   listedSpans = spans;
 }

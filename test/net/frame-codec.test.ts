@@ -8,7 +8,7 @@ import {
   MAX_FRAME_BYTES,
 } from '../../src/net/frame-codec.js';
 import type { WireMessage } from '../../src/net/messages.js';
-import { withEncoding } from '../../src/net/wire-encode.js';
+import { noteListedSpans, spanOf, withEncoding } from '../../src/net/wire-encode.js';
 
 const from = {
   id: new Uint8Array(20).fill(1),
@@ -112,5 +112,31 @@ test('a NodeInfo carrying its own bytes is frozen, equal to the plain one, and e
   assert.deepEqual(
     encodeFrame({ ...ping, from: carrying, body }),
     encodeFrame({ ...ping, body: { res: { op: 'nodes', nodes: [from, from] } } }),
+  );
+});
+
+test('given a list noted with its spans, when encoded, then its bytes are those of the plain list', () => {
+  const other = { ...from, addr: '198.18.0.7:4433', nonce: 70_000 };
+  const spans = [spanOf(withEncoding({ ...from })), spanOf(withEncoding({ ...other }))];
+  const nodes = spans.map((span) => span.wire);
+  noteListedSpans(nodes, spans);
+  const body: WireMessage['body'] = { res: { op: 'nodes', nodes } };
+  assert.deepEqual(
+    encodeFrame({ ...ping, body }),
+    encodeFrame({ ...ping, body: { res: { op: 'nodes', nodes: [from, other] } } }),
+  );
+});
+
+test('given a noted list whose item was replaced since, when encoded, then the new item is written', () => {
+  const spans = [spanOf(withEncoding({ ...from })), spanOf(withEncoding({ ...from, caps: 1 }))];
+  const nodes = spans.map((span) => span.wire);
+  noteListedSpans(nodes, spans);
+  const replacement = { ...from, addr: '198.18.0.9:4433' };
+  nodes[1] = replacement;
+  nodes.push(from);
+  const body: WireMessage['body'] = { res: { op: 'nodes', nodes } };
+  assert.deepEqual(
+    encodeFrame({ ...ping, body }),
+    encodeFrame({ ...ping, body: { res: { op: 'nodes', nodes: [from, replacement, from] } } }),
   );
 });

@@ -5,6 +5,7 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import { DECODE_LIMITS, MAX_NESTING_DEPTH } from '../../src/net/frame-codec.js';
 import {
   decodeMsgpack,
+  decodedItemSlot,
   decodedNodeSlot,
   MsgpackError,
   NestingError,
@@ -217,4 +218,62 @@ test('a held NodeInfo is found by its slot; one that gave way and a copy of it a
   at('198.18.0.3:4433');
   assert.equal(decodedNodeSlot(first), -1, 'the one used less lately gave way');
   assert.ok(decodedNodeSlot(second) >= 0);
+});
+
+test("given an array of NodeInfos just decoded, then each item's slot is found by its index, as by the item", () => {
+  const node = (n: number): object => ({
+    id: Uint8Array.from({ length: 20 }, (_, i) => 40 + n + i),
+    pk: Uint8Array.from({ length: 32 }, (_, i) => n + i),
+    nonce: n,
+    addr: `198.18.1.${n}:4433`,
+    caps: 1,
+  });
+  const items = decodeMsgpack(
+    encoder.encode([node(1), 'not a NodeInfo', node(2)]),
+    DECODE_LIMITS,
+  ) as object[];
+  assert.ok(decodedItemSlot(items, 0) >= 0);
+  assert.equal(decodedItemSlot(items, 0), decodedNodeSlot(items[0]!));
+  assert.equal(decodedItemSlot(items, 1), -1, 'a text is held nowhere');
+  assert.equal(decodedItemSlot(items, 2), decodedNodeSlot(items[2]!));
+  assert.equal(decodedItemSlot(items, 3), -1, 'past the end');
+  const copy = [...items];
+  assert.equal(decodedItemSlot(copy, 2), decodedNodeSlot(items[2]!), 'another array: by the item');
+  copy[0] = { ...items[0]! };
+  assert.equal(decodedItemSlot(copy, 0), -1, 'a copy of an item is not held');
+});
+
+test("given an array decoded, when a later array takes its items' slots, then the first array's items are not found", () => {
+  const node = (addr: string): object => ({
+    id: Uint8Array.from({ length: 20 }, (_, i) => 7 + i),
+    pk: Uint8Array.from({ length: 32 }, (_, i) => 9 + i),
+    nonce: 1,
+    addr,
+    caps: 1,
+  });
+  const first = decodeMsgpack(encoder.encode([node('198.18.2.1:4433')]), DECODE_LIMITS) as object[];
+  assert.ok(decodedItemSlot(first, 0) >= 0);
+  // Same ID prefix, two other addresses: both ways of the set are taken by the later array.
+  const later = decodeMsgpack(
+    encoder.encode([node('198.18.2.2:4433'), node('198.18.2.3:4433')]),
+    DECODE_LIMITS,
+  ) as object[];
+  assert.equal(decodedItemSlot(first, 0), -1);
+  assert.ok(decodedItemSlot(later, 0) >= 0 && decodedItemSlot(later, 1) >= 0);
+});
+
+test('given a map holding an array of NodeInfos, then the map itself is no held item of an outer array', () => {
+  const inner = {
+    id: new Uint8Array(20).fill(3),
+    pk: new Uint8Array(32).fill(4),
+    nonce: 2,
+    addr: '198.18.3.1:4433',
+    caps: 1,
+  };
+  const outer = decodeMsgpack(
+    encoder.encode([{ nodes: [inner] }, [inner]]),
+    DECODE_LIMITS,
+  ) as Array<{ nodes: object[] } | object[]>;
+  assert.equal(decodedItemSlot(outer, 0), -1);
+  assert.equal(decodedItemSlot(outer, 1), -1);
 });
