@@ -17,6 +17,7 @@ interface Row {
   addr: string | null;
   rid: number | null;
   outcome: string | null;
+  status: string | null;
 }
 
 /** What the replay learned about one host (an IPv4 address or an IPv6 /64). */
@@ -29,7 +30,8 @@ interface HostHistory {
 const EVENTS_SQL =
   "SELECT seq, at - (SELECT min(at) FROM events WHERE type = 'node_started') AS t, type, " +
   "json_extract(data, '$.op') AS op, json_extract(data, '$.addr') AS addr, " +
-  "json_extract(data, '$.rid') AS rid, json_extract(data, '$.outcome') AS outcome " +
+  "json_extract(data, '$.rid') AS rid, json_extract(data, '$.outcome') AS outcome, " +
+  "json_extract(data, '$.status') AS status " +
   "FROM events WHERE type IN ('node_started', 'rpc_sent', 'rpc_received', 'rpc_completed', " +
   "'advertised_address_changed', 'reachability_changed') ORDER BY seq";
 
@@ -66,7 +68,7 @@ function replayJudge(rows: readonly Row[]): Replay {
       if (advertised !== '') replay.changes.push(`advertises ${row.addr} at ${row.t}`);
       advertised = row.addr ?? advertised;
     } else if (row.type === 'reachability_changed') {
-      replay.changes.push(`status changed at ${row.t}`);
+      replay.changes.push(`${row.status} at ${row.t}`);
     } else if (row.type === 'rpc_sent' && host !== null && history !== null) {
       history.firstSent ??= row;
       lastContact.set(host, row.t);
