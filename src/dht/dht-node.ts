@@ -195,17 +195,23 @@ export class DhtNode implements NodeDriver {
   }
 
   bootstrap(seeds: readonly Seed[], done: (result: BootstrapResult) => void): void {
+    this.reach.joining = true;
     bootstrap(this, seeds, this.checkAfter(done));
   }
 
   /** After a restart: ping restored peers, bootstrap from `seeds` only if too few answer. */
   rejoin(seeds: readonly Seed[], done: (result: BootstrapResult) => void): void {
+    this.reach.joining = true;
     rejoin(this, seeds, this.checkAfter(done));
   }
 
-  /** Once joined there are peers to ask: check reachability then, not only on the timer. */
+  /**
+   * Once joined there are peers to ask, and every seed has had our first request: check
+   * reachability then (no round starts while joining: reachability.ts `checkReachability`).
+   */
   private checkAfter(done: (result: BootstrapResult) => void): (result: BootstrapResult) => void {
     return (result) => {
+      this.reach.joining = false;
       if (this.config.reachabilityChecks) checkReachability(this);
       done(result);
     };

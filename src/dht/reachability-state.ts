@@ -54,6 +54,12 @@ export class Reachability {
   private newest = -1;
   /** Consecutive rounds in which third nodes dialled and nothing arrived. */
   silentRounds = 0;
+  /**
+   * A bootstrap or rejoin is under way: no check round starts until it is over (reachability.ts
+   * `checkReachability`), so that every seed has judged our first request before a round of ours
+   * has third nodes dial us (a seed asked to be one would otherwise contact us first).
+   */
+  joining = false;
 
   constructor(
     readonly mode: ReachabilityMode,

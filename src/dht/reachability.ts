@@ -56,10 +56,15 @@ export function nextCheckInMs(status: ReachabilityStatus, config: DhtConfig): nu
  * One check, if none is under way: a round (reachability-round.ts) asks a few peers on
  * distinct hosts to have a third node dial us, then waits for probes. Their answers also tell
  * us how they observe our address (the agreement input).
+ *
+ * None while we join: our first requests to the seeds are the proof they may be waiting for
+ * (a stranger's first contact), and a round started meanwhile (the seeds' answers agreeing on
+ * our address start one) can have one of them dial us before our request reaches it, which
+ * spends that proof. The join ends with a check (DhtNode.checkAfter).
  */
 export function checkReachability(node: NodeDriver): void {
   const { reach } = node;
-  if (reach.round !== null) return;
+  if (reach.round !== null || reach.joining) return;
   const asked = peersToAsk(knownPeers(node), node.random);
   const tokens = asked.map(() => node.random.bytes(16));
   const round = openRound();

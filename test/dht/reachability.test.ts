@@ -111,3 +111,28 @@ test('given a node whose checks are off (a server on loopback), when strangers s
     assert.deepEqual(events(a, 'reachability_changed'), []);
   });
 });
+
+test('given a newcomer joining through seeds that agree on its address, when it bootstraps, then its first check round waits until every seed has had its first request', () => {
+  seeded(1504, (seed) => {
+    const sim = createSimulation({ seed, latencyMs: { min: LATENCY_MS, max: LATENCY_MS } });
+    const checks = { reachabilityMode: 'auto', reachabilityChecks: true } as const;
+    const s = sim.addNode({ addr: '198.18.1.1:4433', config: { reachabilityMode: 'server' } });
+    // A public node that has not been proven yet: the newcomer's first ping is its proof.
+    const p = sim.addNode({ addr: '198.18.2.1:4433', config: checks });
+    const n = sim.addNode({ addr: '198.18.3.1:4433', config: checks });
+    p.node.bootstrap([{ addr: s.addr }], () => undefined);
+    sim.runFor(1_000);
+    const seeds = [s, p].map((seedNode) => ({ addr: seedNode.addr }));
+    n.node.bootstrap(seeds, () => undefined);
+    sim.runFor(10_000);
+    const seqOf = (type: StoredEvent['type'], op?: string): number =>
+      events(n, type).find((e) => op === undefined || (e.data as { op?: string }).op === op)!.seq;
+    assert.ok(n.node.reach.observed.agreed !== null, 'the seeds agreed while it joined');
+    assert.ok(
+      seqOf('rpc_sent', 'dial_back') > seqOf('bootstrap_finished'),
+      'no dial_back before the bootstrap finished',
+    );
+    assert.equal(p.node.reach.status, 'reachable');
+    assert.equal(p.node.reach.reason, 'unsolicited ping from 198.18.3.1:4433');
+  });
+});

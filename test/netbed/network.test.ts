@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../e2e/tesd-process.js';
 import { bedUnavailableReason, NetBed, type Host } from './bed.js';
+import { explainReachability } from './diagnosis.js';
 import {
   findKey,
   findKeyTogether,
@@ -27,7 +28,11 @@ import {
  * Reachability). In a network this small every node talks to every other within seconds, so
  * the strangers are the newcomers: pub2, pub3 and dual bootstrapping through pub1, dual
  * through v6 (over IPv6), and nat1, whose bootstrap list names every public IPv4 node. The
- * probes of the dial-back checks may confirm some of them first.
+ * probes of the dial-back checks may confirm some of them first; they also spend first
+ * contacts (a node that probes a host has contacted it first), so pub3 may have lost every
+ * other one and need nat1's ping. That ping lands before nat1's first check round has anyone
+ * probe nat1, because no round starts while a node joins (docs/protocol.md, Reachability).
+ * A failure prints, for each unconfirmed node, who spoke first to whom (diagnosis.ts).
  */
 
 const unavailable = bedUnavailableReason();
@@ -353,6 +358,10 @@ describe('network test bed', { skip: unavailable ?? false }, () => {
   it("once a firewall that refused a peer's answers is lifted, RPCs to that peer succeed again within 5 s", async () => {
     const pub3 = host('pub3');
     const pub3Id = await idOf('pub3');
+    // Otherwise pub2's lookups never ask pub3 and only its check rounds' traffic (every 20 s)
+    // could answer, which is no measure of the recovery.
+    const held = (await nodePeers(bed, node('pub2'))).map((p) => p.id);
+    assert.ok(held.includes(pub3Id), "pub2's routing table holds pub3 (it serves the DHT)");
     const published = await publishTessera(bed, node('pub1'), randomBytes(32).toString('hex'));
     bed.exec(pub3.ns, 'iptables', '-A', 'OUTPUT', '-d', '198.18.2.1', '-j', 'DROP');
     try {
@@ -472,7 +481,10 @@ function percentiles(values: number[]): { p50: number; p95: number; max: number 
   return { p50: at(0.5), p95: at(0.95), max: sorted.at(-1)! };
 }
 
-/** Runs `wait`; when it fails, prints every node's reachability and table to explain why. */
+/**
+ * Runs `wait`; when it fails, prints every node's reachability and table, and for each node
+ * not confirmed, what its log says of why (diagnosis.ts: who spoke first, what was judged).
+ */
 async function withDiagnosis<T>(bed: NetBed, all: BedNode[], wait: () => Promise<T>): Promise<T> {
   try {
     return await wait();
@@ -483,6 +495,8 @@ async function withDiagnosis<T>(bed: NetBed, all: BedNode[], wait: () => Promise
       console.log(
         `# ${n.name}: ${JSON.stringify(status?.reachability)} peers ${peers.map((p) => `${p.addr}/${p.caps}`).join(' ')}`,
       );
+      if (status?.reachability.status !== 'reachable')
+        console.log(await explainReachability(n).catch((e: Error) => `# ${n.name}: ${e.message}`));
     }
     throw error;
   }
