@@ -74,6 +74,11 @@ export type RoundEffect =
 export interface RoundVerdict {
   readonly status: { readonly status: ReachabilityStatus; readonly reason: string } | null;
   readonly silentRounds: number;
+  /**
+   * Why a round that proved nothing either way changed nothing: shown as the reason of a
+   * status still unknown, which otherwise said "not checked yet" after any number of rounds.
+   */
+  readonly note?: string;
 }
 
 /** Apply `effects` in order; once `over`, the round is done and `verdict` (if any) applies. */
@@ -189,10 +194,18 @@ export function judgeRound(
     const reason = `probed unsolicited by ${round.counted.join(', ')}`;
     return { status: { status: 'reachable', reason }, silentRounds: 0 };
   }
-  if (round.inconclusive > 0 || round.forwarded < FORWARDS_FOR_UNREACHABLE)
-    return { status: null, silentRounds };
+  if (round.inconclusive > 0) return { status: null, silentRounds, note: inconclusive(round) };
+  if (round.forwarded < FORWARDS_FOR_UNREACHABLE) {
+    const note = `checked: ${round.forwarded} of the peers asked had a third node dial us, too few to judge`;
+    return { status: null, silentRounds, note };
+  }
   const silent = silentRounds + 1;
   if (status === 'reachable' && silent < 2) return { status: null, silentRounds: silent };
   const reason = `${round.forwarded} peers had a third node dial us; none got through`;
   return { status: { status: 'unreachable', reason }, silentRounds: silent };
+}
+
+function inconclusive(round: Pick<Round, 'inconclusive'>): string {
+  const probes = round.inconclusive === 1 ? '1 probe' : `${round.inconclusive} probes`;
+  return `checked: ${probes} arrived, only from hosts we had traffic with (no proof)`;
 }

@@ -107,8 +107,9 @@ function feedRound(node: NodeDriver, round: Round, input: RoundInput): void {
   }
   if (output.verdict === null) return;
   reach.silentRounds = output.verdict.silentRounds;
-  const { status } = output.verdict;
+  const { status, note } = output.verdict;
   if (status !== null) setStatus(node, status.status, status.reason);
+  else if (note !== undefined && reach.status === 'unknown') reach.reason = note;
 }
 
 function roundOutcome(tag: number, result: RpcResult): RoundInput {

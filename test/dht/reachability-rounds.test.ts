@@ -56,14 +56,16 @@ test('given reachable, when one round is silent, then it stays reachable; when a
   });
 });
 
-test('given unknown, when a probe was inconclusive or only one peer forwarded, then nothing changes', () => {
-  assert.deepEqual(judgeRound('unknown', 1, round({ forwarded: 3, inconclusive: 1 })), {
+test('given unknown, when a probe was inconclusive or only one peer forwarded, then no status changes and the verdict says why', () => {
+  assert.deepEqual(judgeRound('unknown', 1, round({ forwarded: 3, inconclusive: 2 })), {
     status: null,
     silentRounds: 1,
+    note: 'checked: 2 probes arrived, only from hosts we had traffic with (no proof)',
   });
   assert.deepEqual(judgeRound('unknown', 1, round({ forwarded: 1 })), {
     status: null,
     silentRounds: 1,
+    note: 'checked: 1 of the peers asked had a third node dial us, too few to judge',
   });
 });
 

@@ -136,3 +136,28 @@ test('given a newcomer joining through seeds that agree on its address, when it 
     assert.equal(p.node.reach.reason, 'unsolicited ping from 198.18.3.1:4433');
   });
 });
+
+test('given a node that reached every host first, when its check round brings only their probes, then it stays unknown and its reason says why', () => {
+  seeded(1506, (seed) => {
+    const sim = createSimulation({ seed, latencyMs: { min: LATENCY_MS, max: LATENCY_MS } });
+    const servers = ['198.18.1.1:4433', '198.18.2.1:4433', '198.18.3.1:4433'].map((addr) =>
+      sim.addNode({ addr, config: { reachabilityMode: 'server' } }),
+    );
+    for (const s of servers.slice(1))
+      s.node.bootstrap([{ addr: servers[0]!.addr }], () => undefined);
+    sim.runFor(5_000);
+    const checks = { reachabilityMode: 'auto', reachabilityChecks: true } as const;
+    const a = sim.addNode({ addr: '198.18.9.1:4433', config: checks });
+    a.node.bootstrap(
+      servers.map((s) => ({ addr: s.addr })),
+      () => undefined,
+    );
+    sim.runFor(15_000);
+    assert.ok(events(a, 'rpc_sent').some((e) => (e.data as { op: string }).op === 'dial_back'));
+    assert.equal(a.node.reach.status, 'unknown');
+    assert.match(
+      a.node.reach.reason,
+      /^checked: (1 probe|\d+ probes) arrived, only from hosts we had traffic with \(no proof\)$/,
+    );
+  });
+});
