@@ -1,7 +1,11 @@
 import type { PeerInfo } from '../core/node-info.js';
-import { prefix31 } from '../core/node-id.js';
 import type { Request } from '../net/messages.js';
-import { isTablePeer, sharedInterner, type TablePeer } from '../projections/peer-identity.js';
+import {
+  idPrefixOf,
+  isTablePeer,
+  sharedInterner,
+  type TablePeer,
+} from '../projections/peer-identity.js';
 import type { ReachabilityMode } from './config.js';
 import { ObservedAddresses } from './observed-address.js';
 import { admissionHost } from './rate-limiter.js';
@@ -132,7 +136,7 @@ export class Reachability {
   noteVerified(peer: PeerInfo): void {
     // Answers hand us the shared peers already (peerFromWire): no lookup to share them again.
     const shared = isTablePeer(peer) ? peer : null;
-    const prefix = shared?.idPrefix ?? prefix31(peer.identity.id);
+    const prefix = idPrefixOf(peer);
     const { recent, recentPrefixes } = this;
     const found = this.slotOf(prefix, peer.identity.idHex);
     const fresh = found < 0 && recent.length < MAX_RECENT;

@@ -1,8 +1,8 @@
 import { bucketIndex } from '../core/distance.js';
-import { prefix31 } from '../core/node-id.js';
 import { toHex } from '../core/bytes.js';
 import { servesDht, type PeerInfo } from '../core/node-info.js';
 import type { Bucket } from '../projections/routing-table.js';
+import { idPrefixOf } from '../projections/peer-identity.js';
 import { diversityAllows } from './diversity.js';
 import {
   draft,
@@ -54,8 +54,7 @@ export function decideObserved(
   const idHex = peer.identity.idHex;
   const { routing } = state;
   const bucket = routing.buckets[index];
-  const at =
-    bucket === undefined ? -1 : bucket.indexOfPeer(peer, idHex, prefix31(peer.identity.id));
+  const at = bucket === undefined ? -1 : bucket.indexOfPeer(peer, idHex, idPrefixOf(peer));
   if (bucket !== undefined && at >= 0) {
     // At most once a minute whatever its address does (SPEC §5): a peer rotating its source
     // port cannot write the log at will; a new address rides on the next peer_seen. A peer

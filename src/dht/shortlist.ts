@@ -1,7 +1,7 @@
 import { compareDistance } from '../core/distance.js';
 import type { PeerInfo } from '../core/node-info.js';
-import { prefix31, prefix31OfHex, type NodeId } from '../core/node-id.js';
-import { idHexOf, isTablePeer } from '../projections/peer-identity.js';
+import { prefix31OfHex, type NodeId } from '../core/node-id.js';
+import { idHexOf, idPrefixOf } from '../projections/peer-identity.js';
 
 /** `slow`: queried, no answer within the soft timeout; it no longer holds a lookup slot. */
 export type CandidateState = 'new' | 'inflight' | 'slow' | 'answered' | 'failed';
@@ -41,7 +41,7 @@ export class Shortlist {
   /** Adds a peer not seen before in this lookup; returns false for a known one. */
   add(peer: PeerInfo, hop: number, group: string | null): boolean {
     const idHex = idHexOf(peer);
-    const prefix = prefixOf(peer);
+    const prefix = idPrefixOf(peer);
     if (this.find(idHex, prefix) !== undefined) return false;
     const candidate: Candidate = { peer, hop, group, state: 'new' };
     if (this.byPrefix.has(prefix)) (this.sharingPrefix ??= new Map()).set(idHex, candidate);
@@ -57,7 +57,7 @@ export class Shortlist {
 
   /** The candidate of `peer`'s ID (as `get`, without reading its ID text for the key). */
   getPeer(peer: PeerInfo): Candidate | undefined {
-    return this.find(idHexOf(peer), prefixOf(peer));
+    return this.find(idHexOf(peer), idPrefixOf(peer));
   }
 
   private find(idHex: string, prefix: number): Candidate | undefined {
@@ -121,9 +121,4 @@ export class Shortlist {
   answered(): Candidate[] {
     return this.window().filter((c) => c.state === 'answered');
   }
-}
-
-/** prefix31 of the peer's ID, held by a shared peer itself. */
-function prefixOf(peer: PeerInfo): number {
-  return isTablePeer(peer) ? peer.idPrefix : prefix31(peer.identity.id);
 }

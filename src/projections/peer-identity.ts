@@ -41,6 +41,11 @@ export function idHexOf(peer: PeerInfo): string {
   return isTablePeer(peer) ? peer.idHex : peer.identity.idHex;
 }
 
+/** prefix31 of the peer's ID, read from a shared peer itself. */
+export function idPrefixOf(peer: PeerInfo): number {
+  return isTablePeer(peer) ? peer.idPrefix : prefix31(peer.identity.id);
+}
+
 /**
  * Rebuilds identities from recorded events without re-hashing: they were verified before they
  * were recorded, and the hash chain protects the log. Interned, so every projection on a
