@@ -47,7 +47,10 @@ export function judgeInbound(
   if (remote === null || advertised === null) return 'invalid';
   if (isIpv6(remote.host) !== isIpv6(advertised.host)) return 'other_family';
   if (isSiteScoped(remote.host) && !isSiteScoped(advertised.host)) return 'same_site';
-  if (lastContactAtMs !== undefined && nowMs - lastContactAtMs < NAT_MAPPING_WINDOW_MS)
-    return 'contacted';
-  return 'proof';
+  return mayPassMapping(lastContactAtMs, nowMs) ? 'contacted' : 'proof';
+}
+
+/** Whether a host we last had traffic with at `lastContactAtMs` may still pass our NAT's mapping. */
+export function mayPassMapping(lastContactAtMs: number | undefined, nowMs: number): boolean {
+  return lastContactAtMs !== undefined && nowMs - lastContactAtMs < NAT_MAPPING_WINDOW_MS;
 }

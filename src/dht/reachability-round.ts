@@ -3,6 +3,7 @@ import { toHex } from '../core/bytes.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { Random } from '../core/random.js';
 import type { Response } from '../net/messages.js';
+import { NAT_MAPPING_WINDOW_MS } from './reachability-evidence.js';
 import type { ReachabilityStatus } from './reachability-status.js';
 
 /**
@@ -79,6 +80,13 @@ export interface RoundVerdict {
    * status still unknown, which otherwise said "not checked yet" after any number of rounds.
    */
   readonly note?: string;
+  /**
+   * Only probes that prove nothing arrived: every third node was a host we had traffic with,
+   * which in a network of a handful of hosts every round makes so. The next round waits until a
+   * host we know has been quiet for NAT_MAPPING_WINDOW_MS (at most that long) and leaves it
+   * unasked, so that a peer can pick it as the third node (reachability.ts).
+   */
+  readonly awaitQuiet?: true;
 }
 
 /** Apply `effects` in order; once `over`, the round is done and `verdict` (if any) applies. */
@@ -137,21 +145,57 @@ export function roundStep(round: Round, input: RoundInput, context: RoundContext
  * ones), drawn at random, on distinct hosts, of any family: their answers are votes on our
  * address too, and a probe over the other family than our advertised address's is merely
  * inconclusive.
+ *
+ * With `isQuiet` (the round after one whose probes all proved nothing) the hosts we had traffic
+ * with within a NAT's mapping lifetime are asked first, and at least one quiet host stays
+ * unasked: a peer can pick it as the third node, and its probe counts. Asking every host we
+ * know, as a network of a handful of hosts makes a round do, leaves peers only hosts we have
+ * just contacted to pick. With nobody else to ask, one quiet host is asked after all.
  */
-export function peersToAsk(candidates: readonly PeerInfo[], random: Random): PeerInfo[] {
-  const left = [...candidates];
+export function peersToAsk(
+  candidates: readonly PeerInfo[],
+  random: Random,
+  isQuiet?: (peer: PeerInfo) => boolean,
+): PeerInfo[] {
+  if (isQuiet === undefined) return onDistinctHosts(candidates, random, ASKED_PER_CHECK);
+  const quiet = candidates.filter(isQuiet);
+  const busy = onDistinctHosts(
+    candidates.filter((peer) => !isQuiet(peer)),
+    random,
+    ASKED_PER_CHECK,
+  );
+  const spare = Math.min(hostCount(quiet) - 1, ASKED_PER_CHECK - busy.length);
+  const asked = [...busy, ...onDistinctHosts(quiet, random, Math.max(spare, 0))];
+  return asked.length > 0 ? asked : onDistinctHosts(quiet, random, 1);
+}
+
+/** Up to `limit` of `peers`, drawn at random, one per host; unparsable addresses are skipped. */
+function onDistinctHosts(peers: readonly PeerInfo[], random: Random, limit: number): PeerInfo[] {
+  const left = [...peers];
   const out: PeerInfo[] = [];
   const hosts = new Set<string>();
-  while (left.length > 0 && out.length < ASKED_PER_CHECK) {
+  while (left.length > 0 && out.length < limit) {
     const [peer] = left.splice(random.int(left.length), 1);
-    const parsed = parseAddress(peer!.addr);
-    if (parsed === null) continue;
-    const host = sourceHost(parsed.host);
-    if (hosts.has(host)) continue;
+    const host = hostOf(peer!);
+    if (host === null || hosts.has(host)) continue;
     hosts.add(host);
     out.push(peer!);
   }
   return out;
+}
+
+function hostCount(peers: readonly PeerInfo[]): number {
+  const hosts = new Set<string>();
+  for (const peer of peers) {
+    const host = hostOf(peer);
+    if (host !== null) hosts.add(host);
+  }
+  return hosts.size;
+}
+
+function hostOf(peer: PeerInfo): string | null {
+  const parsed = parseAddress(peer.addr);
+  return parsed === null ? null : sourceHost(parsed.host);
 }
 
 /** One `dial_back` per peer; with nobody to ask, the round is over at once and learns nothing. */
@@ -194,7 +238,8 @@ export function judgeRound(
     const reason = `probed unsolicited by ${round.counted.join(', ')}`;
     return { status: { status: 'reachable', reason }, silentRounds: 0 };
   }
-  if (round.inconclusive > 0) return { status: null, silentRounds, note: inconclusive(round) };
+  if (round.inconclusive > 0)
+    return { status: null, silentRounds, note: inconclusive(round), awaitQuiet: true };
   if (round.forwarded < FORWARDS_FOR_UNREACHABLE) {
     const note = `checked: ${round.forwarded} of the peers asked had a third node dial us, too few to judge`;
     return { status: null, silentRounds, note };
@@ -207,5 +252,6 @@ export function judgeRound(
 
 function inconclusive(round: Pick<Round, 'inconclusive'>): string {
   const probes = round.inconclusive === 1 ? '1 probe' : `${round.inconclusive} probes`;
-  return `checked: ${probes} arrived, only from hosts we had traffic with (no proof)`;
+  const wait = NAT_MAPPING_WINDOW_MS / 60_000;
+  return `checked: ${probes} arrived, only from hosts we had traffic with (no proof); the next check waits for a host quiet for ${wait} min`;
 }

@@ -59,6 +59,12 @@ export class Reachability {
   /** Consecutive rounds in which third nodes dialled and nothing arrived. */
   silentRounds = 0;
   /**
+   * When the last round ended with only probes that proved nothing (RoundVerdict.awaitQuiet),
+   * else null: the periodic checks wait until NAT_MAPPING_WINDOW_MS has passed since, and the
+   * next round leaves a host unasked.
+   */
+  inconclusiveAtMs: number | null = null;
+  /**
    * A bootstrap or rejoin is under way: no check round starts until it is over (reachability.ts
    * `checkReachability`), so that every seed has judged our first request before a round of ours
    * has third nodes dial us (a seed asked to be one would otherwise contact us first).

@@ -3,7 +3,7 @@ import type { PeerInfo } from '../core/node-info.js';
 import { lookup } from './iterative-lookup.js';
 import type { DhtConfig } from './config.js';
 import type { NodeDriver } from './node-context.js';
-import { judgeInbound } from './reachability-evidence.js';
+import { judgeInbound, mayPassMapping, NAT_MAPPING_WINDOW_MS } from './reachability-evidence.js';
 import type { Request } from '../net/messages.js';
 import { capsFor, decideStatus, type ReachabilityStatus } from './reachability-status.js';
 import {
@@ -39,7 +39,8 @@ export function startReachabilityChecks(node: NodeDriver): void {
   node.reach.onRequest = (addr, op, nowMs) => requestArrived(node, addr, op, nowMs);
   const tick = (): void => {
     node.afterMs(nextCheckInMs(node.reach.status, node.config), () => {
-      checkReachability(node);
+      if (!awaitingQuiet(node.reach.inconclusiveAtMs, node.timers.now(), anyQuietHost(node)))
+        checkReachability(node);
       tick();
     });
   };
@@ -50,6 +51,24 @@ export function startReachabilityChecks(node: NodeDriver): void {
 /** When the next check is due: soon while not reachable, rarely once confirmed. */
 export function nextCheckInMs(status: ReachabilityStatus, config: DhtConfig): number {
   return status === 'reachable' ? config.reachabilityRecheckMs : config.reachabilityRetryMs;
+}
+
+/**
+ * After a round whose probes all came from hosts we had traffic with, another one soon brings
+ * the same: a probe proves something only from a host quiet for a NAT's mapping lifetime. So
+ * the periodic checks wait until a host we know is quiet (`anyQuietHost`), but no longer than
+ * that lifetime since the round, after which even our own round's hosts are. In a network of
+ * a handful of hosts every host is contacted in every round, and without the wait a node there
+ * stayed unknown for good.
+ */
+export function awaitingQuiet(
+  inconclusiveAtMs: number | null,
+  nowMs: number,
+  anyQuietHost: boolean,
+): boolean {
+  return (
+    inconclusiveAtMs !== null && nowMs - inconclusiveAtMs < NAT_MAPPING_WINDOW_MS && !anyQuietHost
+  );
 }
 
 /**
@@ -65,11 +84,23 @@ export function nextCheckInMs(status: ReachabilityStatus, config: DhtConfig): nu
 export function checkReachability(node: NodeDriver): void {
   const { reach } = node;
   if (reach.round !== null || reach.joining) return;
-  const asked = peersToAsk(knownPeers(node), node.random);
+  const quiet = reach.inconclusiveAtMs === null ? undefined : quietTest(node);
+  const asked = peersToAsk(knownPeers(node), node.random, quiet);
   const tokens = asked.map(() => node.random.bytes(16));
   const round = openRound();
   reach.round = round;
   feedRound(node, round, { type: 'start', asked, tokens });
+}
+
+/** Whether we have had no traffic with a peer's host for a NAT's mapping lifetime. */
+function quietTest(node: NodeDriver): (peer: PeerInfo) => boolean {
+  const now = node.timers.now();
+  return (peer) => !mayPassMapping(node.reach.lastContactAt(peer.addr, now), now);
+}
+
+function anyQuietHost(node: NodeDriver): boolean {
+  if (node.reach.inconclusiveAtMs === null) return false;
+  return knownPeers(node).some(quietTest(node));
 }
 
 /** A `probe` arrived from `remote` with `tokenHex`: it counts only as any request would. */
@@ -107,6 +138,7 @@ function feedRound(node: NodeDriver, round: Round, input: RoundInput): void {
   }
   if (output.verdict === null) return;
   reach.silentRounds = output.verdict.silentRounds;
+  reach.inconclusiveAtMs = output.verdict.awaitQuiet ? node.timers.now() : null;
   const { status, note } = output.verdict;
   if (status !== null) setStatus(node, status.status, status.reason);
   else if (note !== undefined && reach.status === 'unknown') reach.reason = note;

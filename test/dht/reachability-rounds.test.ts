@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeConfig } from '../../src/dht/config.js';
-import { nextCheckInMs } from '../../src/dht/reachability.js';
+import { awaitingQuiet, nextCheckInMs } from '../../src/dht/reachability.js';
+import { NAT_MAPPING_WINDOW_MS } from '../../src/dht/reachability-evidence.js';
 import {
   judgeRound,
   openRound,
@@ -56,11 +57,12 @@ test('given reachable, when one round is silent, then it stays reachable; when a
   });
 });
 
-test('given unknown, when a probe was inconclusive or only one peer forwarded, then no status changes and the verdict says why', () => {
+test('given unknown, when a probe was inconclusive or only one peer forwarded, then no status changes and the verdict says why, and only the inconclusive one awaits quiet', () => {
   assert.deepEqual(judgeRound('unknown', 1, round({ forwarded: 3, inconclusive: 2 })), {
     status: null,
     silentRounds: 1,
-    note: 'checked: 2 probes arrived, only from hosts we had traffic with (no proof)',
+    note: 'checked: 2 probes arrived, only from hosts we had traffic with (no proof); the next check waits for a host quiet for 6 min',
+    awaitQuiet: true,
   });
   assert.deepEqual(judgeRound('unknown', 1, round({ forwarded: 1 })), {
     status: null,
@@ -224,4 +226,44 @@ test('given candidates, two of them on one host and one with a bad address, when
     ['198.18.1.1:4433', '198.18.2.1:4433', '[2001:db8::1]:4433'],
   );
   assert.deepEqual(peersToAsk(candidates.slice(0, 3), FIRST).length, 1);
+});
+
+test('given candidates on three hosts, one of them quiet, when a round after one that proved nothing picks whom to ask, then it asks the other two and leaves the quiet one to be a third node', () => {
+  const at = (addr: string): PeerInfo => ({ identity: identity(), addr, caps: Caps.DHT });
+  const candidates = [at('198.18.1.1:4433'), at('198.18.2.1:4433'), at('198.18.3.1:4433')];
+  const quiet = (peer: PeerInfo): boolean => peer.addr.startsWith('198.18.1.');
+  assert.deepEqual(
+    peersToAsk(candidates, FIRST, quiet).map((peer) => peer.addr),
+    ['198.18.2.1:4433', '198.18.3.1:4433'],
+  );
+  assert.equal(peersToAsk(candidates, FIRST).length, 3, 'an ordinary round asks every host');
+});
+
+test('given quiet candidates on several hosts, when a round after one that proved nothing picks whom to ask, then busy hosts come first and one quiet host is always left, unless it is the only one', () => {
+  const at = (addr: string): PeerInfo => ({ identity: identity(), addr, caps: Caps.DHT });
+  const onHosts = (n: number): PeerInfo[] =>
+    Array.from({ length: n }, (_, i) => at(`198.18.${i + 1}.1:4433`));
+  const quietFrom = (first: number) => (peer: PeerInfo) => Number(peer.addr.split('.')[2]) >= first;
+  const addrs = (peers: PeerInfo[]): string[] => peers.map((peer) => peer.addr);
+  // Hosts 1 and 2 busy, 3 and 4 quiet: both busy ones, then one quiet one, one left.
+  assert.deepEqual(addrs(peersToAsk(onHosts(4), FIRST, quietFrom(3))), [
+    '198.18.1.1:4433',
+    '198.18.2.1:4433',
+    '198.18.3.1:4433',
+  ]);
+  // All three quiet: two asked.
+  assert.equal(peersToAsk(onHosts(3), FIRST, quietFrom(1)).length, 2);
+  // A single host, quiet: nobody else to ask, so it is asked (it may know a third node).
+  assert.deepEqual(addrs(peersToAsk(onHosts(1), FIRST, quietFrom(1))), ['198.18.1.1:4433']);
+  // No quiet host at all (the wait ran out): up to three busy ones, as an ordinary round.
+  assert.equal(peersToAsk(onHosts(5), FIRST, quietFrom(9)).length, 3);
+});
+
+test('given a round that proved nothing ended at t, when a periodic check falls due, then it waits until a host we know is quiet or t plus the mapping window, and never without such a round', () => {
+  const t = 1_000_000;
+  assert.equal(awaitingQuiet(null, t, false), false);
+  assert.equal(awaitingQuiet(t, t + 20_000, false), true);
+  assert.equal(awaitingQuiet(t, t + 20_000, true), false, 'a quiet host ends the wait');
+  assert.equal(awaitingQuiet(t, t + NAT_MAPPING_WINDOW_MS - 1, false), true);
+  assert.equal(awaitingQuiet(t, t + NAT_MAPPING_WINDOW_MS, false), false);
 });

@@ -157,7 +157,59 @@ test('given a node that reached every host first, when its check round brings on
     assert.equal(a.node.reach.status, 'unknown');
     assert.match(
       a.node.reach.reason,
-      /^checked: (1 probe|\d+ probes) arrived, only from hosts we had traffic with \(no proof\)$/,
+      /^checked: (1 probe|\d+ probes) arrived, only from hosts we had traffic with \(no proof\); the next check waits for a host quiet for 6 min$/,
+    );
+  });
+});
+
+test('given a public node in a network of three other hosts, all of which it reached first, when its checks go on, then the round after one that proved nothing waits for a host to be quiet for the mapping window, asks the two others, and the quiet one probes it', () => {
+  seeded(1507, (seed) => {
+    const sim = createSimulation({ seed, latencyMs: { min: LATENCY_MS, max: LATENCY_MS } });
+    const servers = ['198.18.1.1:4433', '198.18.2.1:4433', '198.18.3.1:4433'].map((addr) =>
+      sim.addNode({ addr, config: { reachabilityMode: 'server' } }),
+    );
+    for (const s of servers.slice(1))
+      s.node.bootstrap([{ addr: servers[0]!.addr }], () => undefined);
+    sim.runFor(5_000);
+    const checks = { reachabilityMode: 'auto', reachabilityChecks: true } as const;
+    const a = sim.addNode({ addr: '198.18.9.1:4433', config: checks });
+    const joinAt = sim.timers.now();
+    a.node.bootstrap(
+      servers.map((s) => ({ addr: s.addr })),
+      () => undefined,
+    );
+    sim.runFor(60 * 60_000);
+    const [changed] = events(a, 'reachability_changed');
+    // The rounds until it was reachable (its rechecks every 10 min go on after).
+    const rounds = new Map<number, string[]>();
+    for (const e of events(a, 'rpc_sent')) {
+      const { op, addr } = e.data as { op: string; addr: string };
+      if (op === 'dial_back' && e.at < changed!.at)
+        rounds.set(e.at, [...(rounds.get(e.at) ?? []), addr]);
+    }
+    const starts = [...rounds.keys()];
+    assert.deepEqual(
+      [...rounds.values()].map((asked) => asked.length),
+      [3, 2],
+      'the first round asks every host; the next ones leave one out',
+    );
+    // The first round right after the join; the next at the first 20 s tick at which the
+    // hosts the first one contacted have been quiet for the mapping window.
+    assert.deepEqual(
+      starts.map((at) => at - joinAt),
+      [60, 380_000],
+    );
+    assert.ok(starts[1]! - starts[0]! >= NAT_MAPPING_WINDOW_MS);
+    assert.equal(changed!.at, starts.at(-1)! + 3 * LATENCY_MS);
+    assert.equal(a.node.reach.status, 'reachable');
+    const leftOut = servers
+      .map((s) => s.addr)
+      .filter((addr) => !rounds.get(starts[1]!)!.includes(addr));
+    assert.equal(leftOut.length, 1);
+    // The round's probe is judged as any request is, and that makes the change at once.
+    assert.equal(
+      (changed!.data as { reason: string }).reason,
+      `unsolicited probe from ${leftOut[0]}`,
     );
   });
 });
