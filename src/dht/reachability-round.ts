@@ -2,6 +2,7 @@ import { parseAddress, sourceHost } from '../core/address.js';
 import { toHex } from '../core/bytes.js';
 import type { PeerInfo } from '../core/node-info.js';
 import type { Random } from '../core/random.js';
+import type { EventDataMap, RoundOutcome } from '../events/event-types.js';
 import type { Response } from '../net/messages.js';
 import { NAT_MAPPING_WINDOW_MS } from './reachability-evidence.js';
 import type { ReachabilityStatus } from './reachability-status.js';
@@ -69,7 +70,9 @@ export type RoundEffect =
   /** A peer told us how it sees us: one vote for the address we advertise. */
   | { readonly type: 'vote'; readonly observed: string; readonly observerAddr: string }
   /** Wait this long for probes, then feed the timer. */
-  | { readonly type: 'arm'; readonly afterMs: number };
+  | { readonly type: 'arm'; readonly afterMs: number }
+  /** The round is over: record what it saw and decided, before the verdict applies. */
+  | { readonly type: 'record'; readonly checked: EventDataMap['reachability_checked'] };
 
 /** What a finished round says: the status to set, if any, and the silent rounds in a row. */
 export interface RoundVerdict {
@@ -130,13 +133,12 @@ export function roundStep(round: Round, input: RoundInput, context: RoundContext
       if (input.proof) round.counted.push(input.remote);
       else round.inconclusive++;
       return NOTHING;
-    case 'timer':
+    case 'timer': {
       round.over = true;
-      return {
-        effects: [],
-        over: true,
-        verdict: judgeRound(context.status, context.silentRounds, round),
-      };
+      const verdict = judgeRound(context.status, context.silentRounds, round);
+      const checked = checkedData(round, verdict);
+      return { effects: [{ type: 'record', checked }], over: true, verdict };
+    }
   }
 }
 
@@ -234,20 +236,43 @@ export function judgeRound(
   silentRounds: number,
   round: Pick<Round, 'counted' | 'forwarded' | 'inconclusive'>,
 ): RoundVerdict {
-  if (round.counted.length > 0) {
-    const reason = `probed unsolicited by ${round.counted.join(', ')}`;
-    return { status: { status: 'reachable', reason }, silentRounds: 0 };
+  switch (outcomeOf(round)) {
+    case 'reachable': {
+      const reason = `probed unsolicited by ${round.counted.join(', ')}`;
+      return { status: { status: 'reachable', reason }, silentRounds: 0 };
+    }
+    case 'inconclusive':
+      return { status: null, silentRounds, note: inconclusive(round), awaitQuiet: true };
+    case 'too_few': {
+      const note = `checked: ${round.forwarded} of the peers asked had a third node dial us, too few to judge`;
+      return { status: null, silentRounds, note };
+    }
+    case 'silent': {
+      const silent = silentRounds + 1;
+      if (status === 'reachable' && silent < 2) return { status: null, silentRounds: silent };
+      const reason = `${round.forwarded} peers had a third node dial us; none got through`;
+      return { status: { status: 'unreachable', reason }, silentRounds: silent };
+    }
   }
-  if (round.inconclusive > 0)
-    return { status: null, silentRounds, note: inconclusive(round), awaitQuiet: true };
-  if (round.forwarded < FORWARDS_FOR_UNREACHABLE) {
-    const note = `checked: ${round.forwarded} of the peers asked had a third node dial us, too few to judge`;
-    return { status: null, silentRounds, note };
-  }
-  const silent = silentRounds + 1;
-  if (status === 'reachable' && silent < 2) return { status: null, silentRounds: silent };
-  const reason = `${round.forwarded} peers had a third node dial us; none got through`;
-  return { status: { status: 'unreachable', reason }, silentRounds: silent };
+}
+
+/** The `reachability_checked` event of a finished round. */
+function checkedData(round: Round, verdict: RoundVerdict): EventDataMap['reachability_checked'] {
+  return {
+    asked: round.tokens.length,
+    forwarded: round.forwarded,
+    counted: [...round.counted],
+    inconclusive: round.inconclusive,
+    outcome: outcomeOf(round),
+    silent_rounds: verdict.silentRounds,
+  };
+}
+
+/** What a finished round amounts to: a proof first, then probes that proved nothing. */
+function outcomeOf(round: Pick<Round, 'counted' | 'forwarded' | 'inconclusive'>): RoundOutcome {
+  if (round.counted.length > 0) return 'reachable';
+  if (round.inconclusive > 0) return 'inconclusive';
+  return round.forwarded < FORWARDS_FOR_UNREACHABLE ? 'too_few' : 'silent';
 }
 
 function inconclusive(round: Pick<Round, 'inconclusive'>): string {

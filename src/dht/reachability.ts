@@ -134,6 +134,9 @@ function feedRound(node: NodeDriver, round: Round, input: RoundInput): void {
       case 'arm':
         node.afterMs(effect.afterMs, () => feedRound(node, round, { type: 'timer' }));
         break;
+      case 'record':
+        node.record('reachability_checked', effect.checked);
+        break;
     }
   }
   if (output.verdict === null) return;

@@ -103,6 +103,24 @@ export interface EventDataMap {
     observed: string;
     voters: number;
   };
+  /**
+   * A reachability check round ended (issue 10 item 2): what it saw and what it made of it, so
+   * the log explains each change of status, each silent round counted and each wait for a quiet
+   * host (docs/protocol.md, Reachability).
+   */
+  reachability_checked: {
+    /** Peers asked (`dial_back`). */
+    asked: number;
+    /** Of them, those that said they had a third node dial us. */
+    forwarded: number;
+    /** Where the probes that proved reachability came from. */
+    counted: string[];
+    /** Probes that proved nothing (a host we had traffic with, the other family...). */
+    inconclusive: number;
+    outcome: RoundOutcome;
+    /** Silent rounds in a row after this one: two undo a confirmation. */
+    silent_rounds: number;
+  };
   /** A reachability check changed our status (issue 15 item 2); `caps` is what we now advertise. */
   reachability_changed: {
     status: 'unknown' | 'reachable' | 'unreachable';
@@ -113,6 +131,13 @@ export interface EventDataMap {
     reason: string;
   };
 }
+
+/**
+ * How a round ended: a probe proved reachability; peers had third nodes dial us and nothing
+ * arrived; only probes that proved nothing arrived (the next round waits for a quiet host); too
+ * few peers had a third node dial us to judge.
+ */
+export type RoundOutcome = 'reachable' | 'silent' | 'inconclusive' | 'too_few';
 
 export type EventType = keyof EventDataMap;
 
@@ -143,6 +168,7 @@ export const EVENT_TYPES = [
   'journal_resumed',
   'network_size_estimated',
   'advertised_address_changed',
+  'reachability_checked',
   'reachability_changed',
 ] as const satisfies readonly EventType[];
 

@@ -145,13 +145,25 @@ test('given a started round, when two peers answer and one fails, then each answ
   assert.equal(round.forwarded, 1);
 });
 
-test('given a round waiting for probes, when a probe that proves arrives and the wait ends, then reachable, naming the prober, and the round is over', () => {
+test('given a round waiting for probes, when a probe that proves arrives and the wait ends, then reachable, naming the prober, the round is over and its record says what it saw', () => {
   const round = started();
   for (const tag of [0, 1, 2]) roundStep(round, { type: 'failed', tag }, UNKNOWN);
   const probe = { tokenHex: toHex(TOKENS[1]!), remote: '198.51.100.9:4433', proof: true };
   assert.deepEqual(roundStep(round, { type: 'probed', ...probe }, UNKNOWN).effects, []);
   assert.deepEqual(roundStep(round, { type: 'timer' }, UNKNOWN), {
-    effects: [],
+    effects: [
+      {
+        type: 'record',
+        checked: {
+          asked: 3,
+          forwarded: 0,
+          counted: ['198.51.100.9:4433'],
+          inconclusive: 0,
+          outcome: 'reachable',
+          silent_rounds: 0,
+        },
+      },
+    ],
     over: true,
     verdict: {
       status: { status: 'reachable', reason: 'probed unsolicited by 198.51.100.9:4433' },
@@ -266,4 +278,33 @@ test('given a round that proved nothing ended at t, when a periodic check falls 
   assert.equal(awaitingQuiet(t, t + 20_000, true), false, 'a quiet host ends the wait');
   assert.equal(awaitingQuiet(t, t + NAT_MAPPING_WINDOW_MS - 1, false), true);
   assert.equal(awaitingQuiet(t, t + NAT_MAPPING_WINDOW_MS, false), false);
+});
+
+test('given rounds that end silent, with only inconclusive probes, or with one forward, when the wait ends, then each record names its outcome and the silent rounds after it', () => {
+  const finished = (forwards: number, inconclusiveProbes: number, context = UNKNOWN) => {
+    const round = started(context);
+    for (const tag of [0, 1, 2])
+      roundStep(
+        round,
+        { type: 'answered', tag, response: dialing(tag < forwards), peerAddr: ASKED[tag]!.addr },
+        context,
+      );
+    for (let i = 0; i < inconclusiveProbes; i++) {
+      const probe = { tokenHex: toHex(TOKENS[i]!), remote: ASKED[i]!.addr, proof: false };
+      roundStep(round, { type: 'probed', ...probe }, context);
+    }
+    return roundStep(round, { type: 'timer' }, context).effects;
+  };
+  const record = (fields: object) => [
+    { type: 'record', checked: { asked: 3, counted: [], inconclusive: 0, ...fields } },
+  ];
+  assert.deepEqual(
+    finished(3, 0, { ...UNKNOWN, silentRounds: 1 }),
+    record({ forwarded: 3, outcome: 'silent', silent_rounds: 2 }),
+  );
+  assert.deepEqual(
+    finished(3, 2),
+    record({ forwarded: 3, inconclusive: 2, outcome: 'inconclusive', silent_rounds: 0 }),
+  );
+  assert.deepEqual(finished(1, 0), record({ forwarded: 1, outcome: 'too_few', silent_rounds: 0 }));
 });

@@ -206,6 +206,30 @@ test('given a public node in a network of three other hosts, all of which it rea
       .map((s) => s.addr)
       .filter((addr) => !rounds.get(starts[1]!)!.includes(addr));
     assert.equal(leftOut.length, 1);
+    // Each round's record: the first saw only probes from hosts it had just contacted.
+    assert.deepEqual(
+      events(a, 'reachability_checked')
+        .slice(0, 2)
+        .map((e) => e.data),
+      [
+        {
+          asked: 3,
+          forwarded: 3,
+          counted: [],
+          inconclusive: 3,
+          outcome: 'inconclusive',
+          silent_rounds: 0,
+        },
+        {
+          asked: 2,
+          forwarded: 2,
+          counted: [leftOut[0]],
+          inconclusive: 1,
+          outcome: 'reachable',
+          silent_rounds: 0,
+        },
+      ],
+    );
     // The round's probe is judged as any request is, and that makes the change at once.
     assert.equal(
       (changed!.data as { reason: string }).reason,
